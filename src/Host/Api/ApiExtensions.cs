@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Scalar.AspNetCore;
+
+namespace AomoriReform.Host.Api;
+
+public static class ApiExtensions
+{
+    /// <summary>Request body limit for JSON requests (API.md: 1 MiB).</summary>
+    public const long JsonBodyLimit = 1L << 20;
+
+    /// <summary>Request body limit for plan and organisation files (API.md: 10 MiB).</summary>
+    public const long FileBodyLimit = 10L << 20;
+
+    /// <summary>JSON as the contract wants it, RFC 9457 problem details for every error, OpenAPI.</summary>
+    public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+        });
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // Never leak exception or type details to a client.
+            context.ProblemDetails.Extensions.Remove("exception");
+            context.ProblemDetails.Extensions.Remove("traceId");
+        });
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddOpenApi();
+        builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = FileBodyLimit);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = FileBodyLimit;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        if (app.Environment.IsDevelopment() || !app.Services.GetRequiredService<AomoriReform.Workflows.Hosting.ReformProfile>().UsesPostgres)
+        {
+            app.MapScalarApiReference().AllowAnonymous();
+        }
+
+        return app;
+    }
+
+    /// <summary>Reads a raw request body up to a limit; null when it is larger (the caller answers 413).</summary>
+    public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static IResult TooLarge(long limit) => TypedResults.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Request body too large",
+        detail: $"The body is larger than {limit / (1 << 20)} MiB.");
+}
+
+/// <summary>
+/// Malformed JSON, wrong types and unknown enum values become a 400 problem naming the
+/// field (the JSON path), instead of a bare 400 or a 500.
+/// </summary>
+public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var status = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+        var problem = new HttpValidationProblemDetails { Status = status };
+        if (bad.InnerException is JsonException json)
+        {
+            var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+            problem.Title = "The request body is not valid";
+            problem.Detail = $"'{field}' has a value of the wrong type or an unknown value, or the JSON is malformed.";
+            problem.Errors[field] = ["wrong type, unknown value or malformed JSON"];
+        }
+        else
+        {
+            problem.Title = status == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request";
+            problem.Detail = status == StatusCodes.Status413PayloadTooLarge ? "The body is over the limit." : "The request could not be read.";
+            if (status == StatusCodes.Status400BadRequest)
+            {
+                problem.Errors["body"] = ["missing, empty or not JSON"];
+            }
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = null });
+    }
+}

@@ -1,0 +1,186 @@
+using System.Security.Claims;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace AomoriReform.Host.Identity;
+
+/// <summary>Claim types the product adds to a signed-in principal.</summary>
+public static class ReformClaims
+{
+    public const string Section = "aomori:section";
+    public const string Department = "aomori:department";
+    public const string DisplayName = "aomori:name";
+}
+
+/// <summary>Names of the authorization policies; endpoints name a policy, never a role list.</summary>
+public static class Policies
+{
+    public const string HqAdmin = nameof(HqAdmin);
+}
+
+public static class SignInExtensions
+{
+    /// <summary>
+    /// ASP.NET Core Identity on our database: bearer tokens for the API, cookies for the web
+    /// UI, data-protection keys in the database so every host reads every token.
+    /// </summary>
+    public static IHostApplicationBuilder AddSignIn(this IHostApplicationBuilder builder)
+    {
+        builder.Services
+            .AddIdentityApiEndpoints<ReformUser>(identity =>
+            {
+                identity.User.RequireUniqueEmail = true;
+                identity.SignIn.RequireConfirmedAccount = true;
+                identity.Password.RequiredLength = 12;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Lockout.MaxFailedAccessAttempts = 5;
+                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddEntityFrameworkStores<ReformDbContext>()
+            .AddClaimsPrincipalFactory<ReformClaimsPrincipalFactory>();
+        builder.Services.AddTransient<IUserConfirmation<ReformUser>, ActiveUserConfirmation>();
+        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure<IConfiguration>((bearer, configuration) =>
+        {
+            bearer.BearerTokenExpiration = TimeSpan.FromMinutes(configuration.GetValue("Identity:AccessTokenMinutes", 60));
+            bearer.RefreshTokenExpiration = TimeSpan.FromDays(configuration.GetValue("Identity:RefreshTokenDays", 14));
+        });
+        builder.Services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "aomori.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // The API answers 401/403; redirects to a sign-in page are for the web UI to come.
+            cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
+        });
+        builder.Services.AddDataProtection().SetApplicationName("AomoriReform").PersistKeysToDbContext<ReformDbContext>();
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.HqAdmin, policy => policy.RequireRole(nameof(Role.HqAdmin)));
+        return builder;
+    }
+
+    private static Task Status(HttpResponse response, int status)
+    {
+        response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    public static WebApplication MapSignIn(this WebApplication app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Identity");
+        auth.MapPost("/login", LoginAsync).AllowAnonymous();
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
+        auth.MapPost("/logout", async (SignInManager<ReformUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.NoContent();
+        });
+        app.MapGet("/api/me", MeAsync).WithTags("Identity");
+        return app;
+    }
+
+    public sealed record LoginRequest(string? Email, string? Password);
+
+    public sealed record RefreshRequest(string? RefreshToken);
+
+    public sealed record MeResponse(string Email, string DisplayName, IReadOnlyList<string> Roles, string? SectionCode, string? DepartmentCode);
+
+    /// <summary>
+    /// Signs in with email and password. The bearer handler writes
+    /// <c>{tokenType, accessToken, expiresIn, refreshToken}</c>; with <c>?useCookies=true</c>
+    /// the cookie handler sets the sign-in cookie instead.
+    /// </summary>
+    private static async Task<IResult> LoginAsync(LoginRequest login, bool? useCookies, SignInManager<ReformUser> signIn)
+    {
+        if (string.IsNullOrWhiteSpace(login.Email) || string.IsNullOrEmpty(login.Password))
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(login.Email))
+            {
+                errors["email"] = ["required"];
+            }
+
+            if (string.IsNullOrEmpty(login.Password))
+            {
+                errors["password"] = ["required"];
+            }
+
+            return TypedResults.ValidationProblem(errors, title: "Email and password are required");
+        }
+
+        signIn.AuthenticationScheme = useCookies == true ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
+        var result = await signIn.PasswordSignInAsync(login.Email.Trim(), login.Password, isPersistent: false, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Sign-in failed",
+                detail: result.IsLockedOut ? "The account is locked for a while after repeated failures." : "Wrong email or password, or the account is not active.");
+        }
+
+        // The authentication handler has already written the token or the cookie.
+        return TypedResults.Empty;
+    }
+
+    private static async Task<IResult> RefreshAsync(
+        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time)
+    {
+        var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
+        var ticket = string.IsNullOrEmpty(refresh.RefreshToken) ? null : protector.Unprotect(refresh.RefreshToken);
+        if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
+            || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user
+            || !user.IsActive)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid or expired.");
+        }
+
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+    }
+
+    private static async Task<IResult> MeAsync(ClaimsPrincipal principal, UserManager<ReformUser> users)
+    {
+        var user = await users.GetUserAsync(principal);
+        if (user is null || !user.IsActive)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in");
+        }
+
+        return TypedResults.Ok(new MeResponse(user.Email!, user.DisplayName, [user.Role.ToString()], user.SectionCode, user.DepartmentCode));
+    }
+}
+
+/// <summary>Adds the role, section and department to the principal the tokens and cookies carry.</summary>
+public sealed class ReformClaimsPrincipalFactory(UserManager<ReformUser> users, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<ReformUser>(users, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(ReformUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim(ClaimTypes.Role, user.Role.ToString()));
+        identity.AddClaim(new Claim(ReformClaims.DisplayName, user.DisplayName));
+        if (user.SectionCode is not null)
+        {
+            identity.AddClaim(new Claim(ReformClaims.Section, user.SectionCode));
+        }
+
+        if (user.DepartmentCode is not null)
+        {
+            identity.AddClaim(new Claim(ReformClaims.Department, user.DepartmentCode));
+        }
+
+        return identity;
+    }
+}
+
+/// <summary>Deactivated users (no longer in the organisation file) cannot sign in.</summary>
+public sealed class ActiveUserConfirmation : IUserConfirmation<ReformUser>
+{
+    public Task<bool> IsConfirmedAsync(UserManager<ReformUser> manager, ReformUser user) => Task.FromResult(user.IsActive);
+}

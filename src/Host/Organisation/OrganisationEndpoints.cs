@@ -1,0 +1,42 @@
+using System.Security.Claims;
+using AomoriReform.Host.Api;
+using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.Files;
+using AomoriReform.Workflows.Organisation;
+
+namespace AomoriReform.Host.Organisation;
+
+public static class OrganisationEndpoints
+{
+    public static WebApplication MapOrganisation(this WebApplication app)
+    {
+        app.MapPost("/api/org/import", ImportAsync).WithTags("Organisation").RequireAuthorization(Policies.HqAdmin);
+        return app;
+    }
+
+    private static async Task<IResult> ImportAsync(HttpRequest request, bool? dryRun, ClaimsPrincipal user, OrganisationImport import, CancellationToken cancellationToken)
+    {
+        if (request.ContentType?.Split(';')[0].Trim().Equals("text/csv", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Unsupported file type",
+                detail: "Send the organisation file as Content-Type text/csv.");
+        }
+
+        var file = await request.ReadBodyAsync(ApiExtensions.FileBodyLimit, cancellationToken);
+        if (file is null)
+        {
+            return ApiExtensions.TooLarge(ApiExtensions.FileBodyLimit);
+        }
+
+        try
+        {
+            return TypedResults.Ok(await import.ImportAsync(file, user.Identity!.Name!, dryRun == true, cancellationToken));
+        }
+        catch (FileRejectedException rejected)
+        {
+            return FileProblems.Rejected(rejected);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using AomoriReform.Host.Api;
+using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.Files;
+using AomoriReform.Workflows.Plan;
+
+namespace AomoriReform.Host.Plan;
+
+public static class PlanEndpoints
+{
+    public static WebApplication MapPlan(this WebApplication app)
+    {
+        var plan = app.MapGroup("/api/plan").WithTags("Plan");
+        plan.MapGet("/", async (PlanView view, CancellationToken cancellationToken) =>
+            await view.GetAsync(cancellationToken) is { } response
+                ? Results.Ok(response)
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet."));
+        plan.MapGet("/export", async Task<IResult> (string? format, PlanView view, CancellationToken cancellationToken) =>
+        {
+            if (format is not (null or "csv"))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["must be csv"] });
+            }
+
+            return await view.ExportCsvAsync(cancellationToken) is { } csv
+                ? TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv")
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet.");
+        });
+        plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin);
+        return app;
+    }
+
+    private static async Task<IResult> ImportAsync(HttpRequest request, bool? dryRun, ClaimsPrincipal user, PlanImport import, CancellationToken cancellationToken)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        PlanFileFormat? format = mediaType switch
+        {
+            "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" => PlanFileFormat.Yaml,
+            "text/csv" => PlanFileFormat.Csv,
+            _ => null,
+        };
+        if (format is null)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Unsupported file type",
+                detail: "Send the plan file as Content-Type application/yaml or text/csv.");
+        }
+
+        var file = await request.ReadBodyAsync(ApiExtensions.FileBodyLimit, cancellationToken);
+        if (file is null)
+        {
+            return ApiExtensions.TooLarge(ApiExtensions.FileBodyLimit);
+        }
+
+        try
+        {
+            return TypedResults.Ok(await import.ImportAsync(file, format.Value, user.Identity!.Name!, dryRun == true, cancellationToken));
+        }
+        catch (FileRejectedException rejected)
+        {
+            return FileProblems.Rejected(rejected);
+        }
+    }
+}

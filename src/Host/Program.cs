@@ -1,0 +1,45 @@
+using AomoriReform.Host.Api;
+using AomoriReform.Host.Identity;
+using AomoriReform.Host.Operations;
+using AomoriReform.Host.Organisation;
+using AomoriReform.Host.Plan;
+using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Jobs;
+using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Persistence;
+
+WebApplication app;
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddReformProfile();
+    builder.AddPersistence();
+    builder.AddMessaging();
+    builder.AddJobs();
+    builder.AddOrganisationAndPlan();
+    builder.AddSignIn();
+    builder.AddApi();
+    app = builder.Build();
+}
+catch (ReformConfigurationException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
+
+if (HostCommands.IsCommand(args))
+{
+    return await HostCommands.RunAsync(app, args);
+}
+
+app.UseApi();
+app.MapOperations();
+app.MapSignIn();
+app.MapOrganisation();
+app.MapPlan();
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,18 @@
+namespace AomoriReform.Workflows.Files;
+
+/// <summary>One problem in an imported file, located by its line (1-based).</summary>
+public sealed record FileError(int Line, string Message);
+
+/// <summary>An import was refused; nothing was changed. Carries every problem found, not only the first.</summary>
+public sealed class FileRejectedException(string fileKind, IReadOnlyList<FileError> errors)
+    : Exception($"The {fileKind} has {errors.Count} error(s); nothing was imported.")
+{
+    public string FileKind { get; } = fileKind;
+    public IReadOnlyList<FileError> Errors { get; } = errors;
+
+    /// <summary>The errors grouped by line, in the shape of a validation problem's <c>errors</c> member.</summary>
+    public IDictionary<string, string[]> ByLine() =>
+        Errors.GroupBy(e => e.Line)
+            .OrderBy(g => g.Key)
+            .ToDictionary(g => g.Key == 0 ? "file" : $"line {g.Key}", g => g.Select(e => e.Message).ToArray());
+}

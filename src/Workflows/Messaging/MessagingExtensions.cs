@@ -1,0 +1,59 @@
+using AomoriReform.Workflows.Hosting;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AomoriReform.Workflows.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ when <c>ConnectionStrings:RabbitMq</c> is set, else the
+    /// in-memory transport; the transactional outbox and its dispatcher on top of either.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
+    {
+        var profile = builder.GetReformProfile();
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddConsumers(typeof(MessagingExtensions).Assembly);
+            if (profile.UsesRabbitMq)
+            {
+                var uri = profile.RabbitMqUri!;
+                bus.UsingRabbitMq((context, rabbit) =>
+                {
+                    var user = uri.UserInfo.Split(':', 2);
+                    var virtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+                    rabbit.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port), virtualHost.Length == 0 ? "/" : virtualHost, host =>
+                    {
+                        if (user[0].Length > 0)
+                        {
+                            host.Username(Uri.UnescapeDataString(user[0]));
+                            host.Password(user.Length > 1 ? Uri.UnescapeDataString(user[1]) : string.Empty);
+                        }
+
+                        if (uri.Scheme == "amqps")
+                        {
+                            host.UseSsl(ssl => ssl.ServerName = uri.Host);
+                        }
+                    });
+                    rabbit.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000));
+                    rabbit.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, memory) =>
+                {
+                    memory.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000));
+                    memory.ConfigureEndpoints(context);
+                });
+            }
+        });
+
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        return builder;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using AomoriReform.Workflows.Persistence;
+
+namespace AomoriReform.Workflows.Messaging;
+
+/// <summary>
+/// Adds integration events to the current unit of work. They are committed with the change
+/// they describe, by the caller's SaveChanges, and published afterwards by the dispatcher.
+/// </summary>
+public sealed class Outbox(ReformDbContext db, TimeProvider time)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public OutboxMessage Add<T>(T message, string? streamId = null)
+        where T : class
+    {
+        var row = new OutboxMessage
+        {
+            MessageId = Guid.CreateVersion7(time.GetUtcNow()),
+            MessageType = ContractTypes.NameOf(typeof(T)),
+            Payload = JsonSerializer.Serialize(message, Json),
+            StreamId = streamId,
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.OutboxMessages.Add(row);
+        return row;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.RegularExpressions;
+
+namespace AomoriReform.Workflows.Organisation;
+
+/// <summary>Rules for the stable identifiers and free text that files bring in.</summary>
+public static partial class Codes
+{
+    public const int MaxNameLength = 100;
+
+    /// <summary>Department and section codes: lowercase ASCII slugs such as <c>gyosei-keiei</c>.</summary>
+    public static bool IsSlug(string code) => SlugPattern().IsMatch(code);
+
+    public static bool IsEmail(string text) => EmailPattern().IsMatch(text);
+
+    /// <summary>Text a person typed: no control characters (tabs and line breaks included).</summary>
+    public static bool IsCleanText(string text) => !text.Any(char.IsControl);
+
+    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
+    private static partial Regex SlugPattern();
+
+    [GeneratedRegex(@"^[^@\s,;<>""]+@[^@\s,;<>""]+\.[^@\s,;<>""]+$")]
+    private static partial Regex EmailPattern();
+}

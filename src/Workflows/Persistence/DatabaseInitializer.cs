@@ -1,0 +1,180 @@
+using AomoriReform.Workflows.Hosting;
+using Hangfire.PostgreSql;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AomoriReform.Workflows.Persistence;
+
+/// <summary>Whether the schema is migrated and the start-up data is in place.</summary>
+public sealed class DatabaseState
+{
+    private volatile bool ready;
+    private volatile string? lastError;
+
+    public bool IsReady => ready;
+    public string? LastError => lastError;
+
+    internal void MarkReady()
+    {
+        lastError = null;
+        ready = true;
+    }
+
+    internal void MarkFailed(string error) => lastError = error;
+}
+
+/// <summary>
+/// Work that runs once the schema is current, before the host serves: seeding the demo
+/// organisation and plan, loading workflow definitions.
+/// </summary>
+public interface IStartupTask
+{
+    int Order { get; }
+    Task RunAsync(IServiceProvider services, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Applies the migrations (EF Core takes a database lock, so several hosts may start at
+/// once), installs the Hangfire schema on PostgreSQL, then runs the start-up tasks. An
+/// unreachable database does not crash the host: readiness stays 503, the log says why,
+/// and the initializer retries until it succeeds.
+/// </summary>
+public sealed partial class DatabaseInitializer(
+    IServiceProvider services, ReformProfile profile, DatabaseState state, ILogger<DatabaseInitializer> logger) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource stopping = new();
+    private Task? retryLoop;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await TryInitializeAsync(cancellationToken))
+        {
+            return;
+        }
+
+        retryLoop = Task.Run(() => RetryAsync(stopping.Token), CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stopping.CancelAsync();
+        if (retryLoop is not null)
+        {
+            await Task.WhenAny(retryLoop, Task.Delay(Timeout.Infinite, cancellationToken));
+        }
+    }
+
+    public void Dispose() => stopping.Dispose();
+
+    /// <summary>Migrates and seeds now; used by the Host's commands, which run without the web server.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (!profile.UsesPostgres)
+        {
+            Directory.CreateDirectory(profile.DataDirectory);
+        }
+
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
+            await db.Database.MigrateAsync(cancellationToken);
+            if (profile.UsesPostgres)
+            {
+                await using var connection = new NpgsqlConnection(profile.PostgresConnectionString);
+                await connection.OpenAsync(cancellationToken);
+                PostgreSqlObjectsInstaller.Install(connection, JobsSchema);
+            }
+            else
+            {
+                // WAL lets readers run beside the one writer; synchronous stays FULL (durability first).
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+        }
+
+        foreach (var task in services.GetServices<IStartupTask>().OrderBy(t => t.Order))
+        {
+            await using var scope = services.CreateAsyncScope();
+            await task.RunAsync(scope.ServiceProvider, cancellationToken);
+        }
+
+        state.MarkReady();
+    }
+
+    public const string JobsSchema = "hangfire";
+
+    private async Task<bool> TryInitializeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeAsync(cancellationToken);
+            LogReady(logger, profile.Description);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = Describe(e);
+            state.MarkFailed(reason);
+            LogNotReady(logger, profile.UsesPostgres ? "PostgreSQL (ConnectionStrings:Postgres)" : "the SQLite file", reason, RetryInterval.TotalSeconds);
+            return false;
+        }
+    }
+
+    private async Task RetryAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(RetryInterval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (await TryInitializeAsync(cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private static string Describe(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is not NpgsqlException)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message.ReplaceLineEndings(" ");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Profile})")]
+    private static partial void LogReady(ILogger logger, string profile);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database not ready: {Database} failed: {Reason}. Retrying every {Seconds} s; /health/ready answers 503 until then")]
+    private static partial void LogNotReady(ILogger logger, string database, string reason, double seconds);
+}
+
+public sealed class DatabaseHealthCheck(DatabaseState state, IServiceScopeFactory scopes) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!state.IsReady)
+        {
+            return HealthCheckResult.Unhealthy(state.LastError ?? "database is being initialised");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
+        return await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("database unreachable");
+    }
+}

@@ -1,0 +1,61 @@
+using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Messaging;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AomoriReform.Workflows.Persistence;
+
+public static class PersistenceExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ReformDbContext"/> on PostgreSQL or on the embedded SQLite file,
+    /// and the initializer that migrates it before anything else starts.
+    /// </summary>
+    public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
+    {
+        var profile = builder.GetReformProfile();
+        if (profile.UsesPostgres)
+        {
+            builder.Services.AddDbContext<ReformDbContext, PostgresReformDbContext>((services, options) =>
+                ConfigurePostgres(options, profile.PostgresConnectionString!).AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>()));
+        }
+        else
+        {
+            builder.Services.AddDbContext<ReformDbContext, SqliteReformDbContext>((services, options) =>
+                ConfigureSqlite(options, profile.SqliteConnectionString).AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>()));
+        }
+
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxCommitInterceptor>();
+        builder.Services.AddScoped<Outbox>();
+        builder.Services.AddSingleton<DatabaseState>();
+        builder.Services.AddHostedService<DatabaseInitializer>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    internal static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder options, string connectionString) =>
+        options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    internal static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        options
+            .UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    internal static DbContextOptionsBuilder<T> ConfigurePostgres<T>(DbContextOptionsBuilder<T> options, string connectionString)
+        where T : DbContext
+    {
+        ConfigurePostgres((DbContextOptionsBuilder)options, connectionString);
+        return options;
+    }
+
+    internal static DbContextOptionsBuilder<T> ConfigureSqlite<T>(DbContextOptionsBuilder<T> options, string connectionString)
+        where T : DbContext
+    {
+        ConfigureSqlite((DbContextOptionsBuilder)options, connectionString);
+        return options;
+    }
+}

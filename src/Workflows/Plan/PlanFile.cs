@@ -1,0 +1,278 @@
+using System.Globalization;
+using AomoriReform.Workflows.Files;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AomoriReform.Workflows.Plan;
+
+/// <summary>What a plan file says, before it is checked against the database.</summary>
+public sealed class PlanDocument
+{
+    public string? Title { get; set; }
+    public int? FromFiscalYear { get; set; }
+    public int? ToFiscalYear { get; set; }
+    public int HeaderLine { get; set; } = 1;
+
+    /// <summary>Null when the file carries measures only (the CSV layout).</summary>
+    public List<OutlineRow>? Outline { get; set; }
+    public List<MeasureRow> Measures { get; } = [];
+}
+
+public sealed record OutlineRow(int Line, int Level, string Code, string Title, string? ParentCode, int Order);
+
+public sealed class MeasureRow
+{
+    public int Line { get; init; }
+    public required string Code { get; init; }
+    public required string ItemCode { get; init; }
+    public required string Title { get; init; }
+    public required string SectionCode { get; init; }
+    public string? Route { get; init; }
+    public List<IndicatorRow> Indicators { get; } = [];
+}
+
+public sealed class IndicatorRow
+{
+    public int Line { get; init; }
+    public required string Code { get; init; }
+    public required string Title { get; init; }
+    public required string Unit { get; init; }
+    public List<(int Line, int Year, decimal Value)> Targets { get; } = [];
+}
+
+/// <summary>
+/// Reads the two plan file layouts: YAML (the whole plan, outline and measures) and CSV (one
+/// row per indicator, for editing the measures in Excel). Syntax problems are collected per line.
+/// </summary>
+public static class PlanFile
+{
+    public const string FileKind = "plan file";
+    public static readonly string[] CsvColumns =
+        ["item_code", "measure_code", "measure_title", "section_code", "route", "indicator_code", "indicator_title", "unit"];
+
+    public static PlanDocument ReadYaml(byte[] file, List<FileError> errors)
+    {
+        var text = TextFile.Decode(file, FileKind);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new FileRejectedException(FileKind, [new FileError((int)e.Start.Line, $"is not valid YAML: {e.Message}")]);
+        }
+
+        var document = new PlanDocument();
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new FileRejectedException(FileKind, [new FileError(1, "the file must be a YAML mapping with title, fromFiscalYear, toFiscalYear, viewpoints and measures")]);
+        }
+
+        document.Title = Scalar(root, "title", errors, required: false);
+        document.FromFiscalYear = Year(root, "fromFiscalYear", errors);
+        document.ToFiscalYear = Year(root, "toFiscalYear", errors);
+        if (Child(root, "viewpoints") is { } viewpoints)
+        {
+            document.Outline = [];
+            var order = 0;
+            foreach (var viewpoint in Sequence(viewpoints, "viewpoints", errors))
+            {
+                var code = Scalar(viewpoint, "code", errors) ?? string.Empty;
+                document.Outline.Add(new OutlineRow(Line(viewpoint), 1, code, Scalar(viewpoint, "title", errors) ?? string.Empty, null, order++));
+                foreach (var area in Sequence(Child(viewpoint, "areas"), "areas", errors))
+                {
+                    var areaCode = Scalar(area, "code", errors) ?? string.Empty;
+                    document.Outline.Add(new OutlineRow(Line(area), 2, areaCode, Scalar(area, "title", errors) ?? string.Empty, code, order++));
+                    foreach (var item in Sequence(Child(area, "items"), "items", errors))
+                    {
+                        document.Outline.Add(new OutlineRow(
+                            Line(item), 3, Scalar(item, "code", errors) ?? string.Empty, Scalar(item, "title", errors) ?? string.Empty, areaCode, order++));
+                    }
+                }
+            }
+        }
+
+        foreach (var node in Sequence(Child(root, "measures"), "measures", errors))
+        {
+            var measure = new MeasureRow
+            {
+                Line = Line(node),
+                Code = Scalar(node, "code", errors) ?? string.Empty,
+                ItemCode = Scalar(node, "item", errors) ?? string.Empty,
+                Title = Scalar(node, "title", errors) ?? string.Empty,
+                SectionCode = Scalar(node, "section", errors) ?? string.Empty,
+                Route = Scalar(node, "route", errors, required: false),
+            };
+            foreach (var indicatorNode in Sequence(Child(node, "indicators"), "indicators", errors, required: false))
+            {
+                var indicator = new IndicatorRow
+                {
+                    Line = Line(indicatorNode),
+                    Code = Scalar(indicatorNode, "code", errors) ?? string.Empty,
+                    Title = Scalar(indicatorNode, "title", errors) ?? string.Empty,
+                    Unit = Scalar(indicatorNode, "unit", errors, required: false) ?? string.Empty,
+                };
+                if (Child(indicatorNode, "targets") is YamlMappingNode targets)
+                {
+                    foreach (var (key, value) in targets.Children)
+                    {
+                        AddTarget(indicator, Line(key), (key as YamlScalarNode)?.Value, (value as YamlScalarNode)?.Value, errors);
+                    }
+                }
+                else if (Child(indicatorNode, "targets") is { } other)
+                {
+                    errors.Add(new FileError(Line(other), "targets must be a mapping of fiscal year to value, e.g. { 2024: 10, 2025: 20 }"));
+                }
+
+                measure.Indicators.Add(indicator);
+            }
+
+            document.Measures.Add(measure);
+        }
+
+        return document;
+    }
+
+    public static PlanDocument ReadCsv(byte[] file, List<FileError> errors)
+    {
+        var (header, records) = CsvTable.Parse(TextFile.Decode(file, FileKind), FileKind);
+        var missing = CsvColumns.Where(c => !header.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new FileRejectedException(FileKind, [new FileError(1, $"the header must name the columns {string.Join(",", CsvColumns)},FY2024,...; missing: {string.Join(", ", missing)}")]);
+        }
+
+        var yearColumns = header
+            .Where(h => h.Length == 6 && h.StartsWith("FY", StringComparison.OrdinalIgnoreCase) && int.TryParse(h.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .ToList();
+        var document = new PlanDocument();
+        MeasureRow? current = null;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            var code = record["measure_code"];
+            if (current is null || current.Code != code)
+            {
+                if (seen.TryGetValue(code, out var firstLine))
+                {
+                    errors.Add(new FileError(record.Line, $"duplicate measure code '{code}' (first on line {firstLine}; rows of one measure must be consecutive)"));
+                }
+                else
+                {
+                    seen[code] = record.Line;
+                }
+
+                current = new MeasureRow
+                {
+                    Line = record.Line,
+                    Code = code,
+                    ItemCode = record["item_code"],
+                    Title = record["measure_title"],
+                    SectionCode = record["section_code"],
+                    Route = record["route"].Length == 0 ? null : record["route"],
+                };
+                document.Measures.Add(current);
+            }
+            else if (current.ItemCode != record["item_code"] || current.Title != record["measure_title"] || current.SectionCode != record["section_code"]
+                || (current.Route ?? string.Empty) != record["route"])
+            {
+                errors.Add(new FileError(record.Line, $"measure '{code}' has a different item, title, section or route than on line {current.Line}"));
+            }
+
+            if (record["indicator_code"].Length == 0 && record["indicator_title"].Length == 0)
+            {
+                continue;
+            }
+
+            var indicator = new IndicatorRow { Line = record.Line, Code = record["indicator_code"], Title = record["indicator_title"], Unit = record["unit"] };
+            foreach (var column in yearColumns)
+            {
+                AddTarget(indicator, record.Line, column[2..], record[column], errors);
+            }
+
+            current.Indicators.Add(indicator);
+        }
+
+        return document;
+    }
+
+    private static void AddTarget(IndicatorRow indicator, int line, string? yearText, string? valueText, List<FileError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(valueText))
+        {
+            return;
+        }
+
+        if (!int.TryParse(yearText, NumberStyles.None, CultureInfo.InvariantCulture, out var year))
+        {
+            errors.Add(new FileError(line, $"target year '{yearText}' is not a fiscal year such as 2025"));
+        }
+        else if (!decimal.TryParse(valueText.Trim().Replace(",", string.Empty, StringComparison.Ordinal), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
+        {
+            errors.Add(new FileError(line, $"target for {year} '{valueText}' is not a number"));
+        }
+        else
+        {
+            indicator.Targets.Add((line, year, value));
+        }
+    }
+
+    private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private static YamlNode? Child(YamlNode node, string key) =>
+        node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+    private static string? Scalar(YamlNode node, string key, List<FileError> errors, bool required = true)
+    {
+        var child = Child(node, key);
+        if (child is YamlScalarNode { Value: { } value } && value.Length > 0)
+        {
+            return value.Trim();
+        }
+
+        if (child is not null and not YamlScalarNode)
+        {
+            errors.Add(new FileError(Line(child), $"{key} must be a single value"));
+        }
+        else if (required)
+        {
+            errors.Add(new FileError(Line(node), $"{key} is missing"));
+        }
+
+        return null;
+    }
+
+    private static int? Year(YamlNode node, string key, List<FileError> errors)
+    {
+        var text = Scalar(node, key, errors, required: false);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year))
+        {
+            return year;
+        }
+
+        errors.Add(new FileError(Line(Child(node, key)!), $"{key} '{text}' is not a fiscal year such as 2024"));
+        return null;
+    }
+
+    private static IEnumerable<YamlNode> Sequence(YamlNode? node, string key, List<FileError> errors, bool required = true)
+    {
+        switch (node)
+        {
+            case YamlSequenceNode sequence:
+                return sequence.Children;
+            case null when !required:
+                return [];
+            case null:
+                return [];
+            default:
+                errors.Add(new FileError(Line(node), $"{key} must be a list"));
+                return [];
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+using AomoriReform.Workflows.Files;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.Plan;
+
+public sealed record PlanResponse(Guid PlanId, string Title, int FromFiscalYear, int ToFiscalYear, IReadOnlyList<ViewpointResponse> Viewpoints);
+
+public sealed record ViewpointResponse(string Code, string Title, IReadOnlyList<AreaResponse> Areas);
+
+public sealed record AreaResponse(string Code, string Title, IReadOnlyList<ItemResponse> Items);
+
+public sealed record ItemResponse(string Code, string Title, IReadOnlyList<MeasureResponse> Measures);
+
+public sealed record MeasureResponse(
+    Guid Id, string Code, string Title, string OwnerSectionCode, string OwnerDepartmentCode, string Route, IReadOnlyList<IndicatorResponse> Indicators);
+
+public sealed record IndicatorResponse(string Code, string Title, string Unit, IReadOnlyDictionary<string, decimal> Targets);
+
+/// <summary>Reads the plan as the API and the exports show it.</summary>
+public sealed class PlanView(ReformDbContext db)
+{
+    public async Task<PlanResponse?> GetAsync(CancellationToken cancellationToken)
+    {
+        var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (plan is null)
+        {
+            return null;
+        }
+
+        var viewpoints = await db.Viewpoints.AsNoTracking().OrderBy(v => v.Order).ToListAsync(cancellationToken);
+        var areas = await db.Areas.AsNoTracking().OrderBy(a => a.Order).ToListAsync(cancellationToken);
+        var items = await db.PlanItems.AsNoTracking().OrderBy(i => i.Order).ToListAsync(cancellationToken);
+        var measures = (await db.Measures.AsNoTracking()
+                .Select(m => new { Measure = m, DepartmentCode = m.OwnerSection!.DepartmentCode })
+                .ToListAsync(cancellationToken))
+            .OrderBy(m => m.Measure.Code, StringComparer.Ordinal)
+            .ToLookup(m => m.Measure.ItemCode);
+        var itemsByArea = items.ToLookup(i => i.AreaCode);
+        var areasByViewpoint = areas.ToLookup(a => a.ViewpointCode);
+
+        return new PlanResponse(plan.Id, plan.Title, plan.FromFiscalYear, plan.ToFiscalYear, viewpoints
+            .Select(v => new ViewpointResponse(v.Code, v.Title, areasByViewpoint[v.Code]
+                .Select(a => new AreaResponse(a.Code, a.Title, itemsByArea[a.Code]
+                    .Select(i => new ItemResponse(i.Code, i.Title, measures[i.Code]
+                        .Select(m => new MeasureResponse(
+                            m.Measure.Id, m.Measure.Code, m.Measure.Title, m.Measure.OwnerSectionCode, m.DepartmentCode, m.Measure.RouteName,
+                            m.Measure.Indicators.Select(x => new IndicatorResponse(
+                                x.Code, x.Title, x.Unit, x.Targets.ToDictionary(t => t.Key.ToString(CultureInfo.InvariantCulture), t => t.Value))).ToList()))
+                        .ToList()))
+                    .ToList()))
+                .ToList()))
+            .ToList());
+    }
+
+    /// <summary>
+    /// The measures in the CSV layout that <see cref="PlanImport"/> reads, UTF-8 with a BOM so
+    /// Excel opens the Japanese text intact: export, edit in Excel, import.
+    /// </summary>
+    public async Task<byte[]?> ExportCsvAsync(CancellationToken cancellationToken)
+    {
+        var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (plan is null)
+        {
+            return null;
+        }
+
+        var years = Enumerable.Range(plan.FromFiscalYear, plan.ToFiscalYear - plan.FromFiscalYear + 1).ToList();
+        var csv = new StringBuilder();
+        csv.Append(string.Join(',', PlanFile.CsvColumns)).Append(',').AppendJoin(',', years.Select(y => $"FY{y}")).Append("\r\n");
+        var measures = (await db.Measures.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(m => m.Code, StringComparer.Ordinal);
+        foreach (var measure in measures)
+        {
+            var measureCells = new[] { measure.ItemCode, measure.Code, measure.Title, measure.OwnerSectionCode, measure.RouteName };
+            var indicators = measure.Indicators.Count > 0 ? measure.Indicators : [null!];
+            foreach (var indicator in indicators)
+            {
+                var cells = measureCells
+                    .Concat(indicator is null ? ["", "", ""] : [indicator.Code, indicator.Title, indicator.Unit])
+                    .Concat(years.Select(y => indicator is not null && indicator.Targets.TryGetValue(y, out var v) ? v.ToString(CultureInfo.InvariantCulture) : string.Empty));
+                csv.AppendJoin(',', cells.Select(CsvTable.Escape)).Append("\r\n");
+            }
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
+    }
+}
