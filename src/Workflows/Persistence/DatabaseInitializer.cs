@@ -47,7 +47,7 @@ public sealed partial class DatabaseInitializer(
     IServiceProvider services, ReformProfile profile, DatabaseState state, ILogger<DatabaseInitializer> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
-    private readonly CancellationTokenSource stopping = new();
+    private CancellationTokenSource? stopping;
     private Task? retryLoop;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -57,19 +57,22 @@ public sealed partial class DatabaseInitializer(
             return;
         }
 
-        retryLoop = Task.Run(() => RetryAsync(stopping.Token), CancellationToken.None);
+        stopping = new CancellationTokenSource();
+        var token = stopping.Token;
+        retryLoop = Task.Run(() => RetryAsync(token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await stopping.CancelAsync();
-        if (retryLoop is not null)
+        if (Interlocked.Exchange(ref stopping, null) is { } source)
         {
-            await Task.WhenAny(retryLoop, Task.Delay(Timeout.Infinite, cancellationToken));
+            await source.CancelAsync();
+            await Task.WhenAny(retryLoop!, Task.Delay(Timeout.Infinite, cancellationToken));
+            source.Dispose();
         }
     }
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose() => Interlocked.Exchange(ref stopping, null)?.Dispose();
 
     /// <summary>Migrates and seeds now; used by the Host's commands, which run without the web server.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)

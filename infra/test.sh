@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's test command: starts PostgreSQL and RabbitMQ on loopback when they are not
+# running (installing them on a plain Debian machine), then runs the whole test suite.
+# Ends with one line "N passed, N failed"; the exit code is dotnet test's.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash infra/services.sh start || { echo "0 passed, 1 failed"; exit 1; }
+eval "$(bash infra/services.sh env)"
+
+results=TestResults
+rm -rf "$results"
+dotnet test AomoriReform.sln --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" 2>&1 \
+  | grep -v -E '^\s*(Passed|Skipped) ' 
+status=${PIPESTATUS[0]}
+
+passed=0 failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or the test host failed before any test could fail.
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
