@@ -16,6 +16,9 @@ public sealed class PlanDocument
     /// <summary>Null when the file carries measures only (the CSV layout).</summary>
     public List<OutlineRow>? Outline { get; set; }
     public List<MeasureRow> Measures { get; } = [];
+
+    /// <summary>The CSV reader reports repeated measures itself, with its rule about consecutive rows.</summary>
+    public bool DuplicatesReported { get; set; }
 }
 
 public sealed record OutlineRow(int Line, int Level, string Code, string Title, string? ParentCode, int Order);
@@ -146,7 +149,7 @@ public static class PlanFile
         var yearColumns = header
             .Where(h => h.Length == 6 && h.StartsWith("FY", StringComparison.OrdinalIgnoreCase) && int.TryParse(h.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out _))
             .ToList();
-        var document = new PlanDocument();
+        var document = new PlanDocument { DuplicatesReported = true };
         MeasureRow? current = null;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var record in records)

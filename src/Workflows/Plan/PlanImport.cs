@@ -132,13 +132,9 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             {
                 errors.Add(new FileError(measure.Line, $"measure code '{measure.Code}' must be 1-32 letters, digits, '.', '-' or '_'"));
             }
-            else if (!seen.TryAdd(measure.Code, measure.Line))
+            else if (!seen.TryAdd(measure.Code, measure.Line) && !document.DuplicatesReported)
             {
-                // The CSV reader reports its own duplicates with the rule about consecutive rows.
-                if (document.Outline is not null)
-                {
-                    errors.Add(new FileError(measure.Line, $"duplicate measure code '{measure.Code}' (first on line {seen[measure.Code]})"));
-                }
+                errors.Add(new FileError(measure.Line, $"duplicate measure code '{measure.Code}' (first on line {seen[measure.Code]})"));
             }
 
             if (!items.Contains(measure.ItemCode))

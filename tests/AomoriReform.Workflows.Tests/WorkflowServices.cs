@@ -1,0 +1,58 @@
+using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AomoriReform.Tests;
+
+/// <summary>
+/// The Workflows capabilities composed as the Host composes them, on a fresh test database,
+/// without starting any hosted service. Time is a <see cref="FakeTimeProvider"/>.
+/// </summary>
+public sealed class WorkflowServices : IAsyncDisposable
+{
+    private readonly IHost host;
+
+    private WorkflowServices(TestDatabase database, IHost host, FakeTimeProvider time)
+    {
+        Database = database;
+        this.host = host;
+        Time = time;
+    }
+
+    public TestDatabase Database { get; }
+    public FakeTimeProvider Time { get; }
+
+    public static async Task<WorkflowServices> CreateAsync(Profile profile)
+    {
+        var database = await TestDatabase.CreateAsync(profile);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(database.Settings(withRabbitMq: false));
+        builder.AddReformProfile();
+        builder.AddPersistence();
+        builder.AddOrganisationAndPlan();
+        builder.Services.AddIdentityCore<ReformUser>();
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
+        builder.Services.AddSingleton<TimeProvider>(time);
+        return new WorkflowServices(database, builder.Build(), time);
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a service from a fresh scope, as one request would.</summary>
+    public async Task<TResult> In<TService, TResult>(Func<TService, Task<TResult>> work)
+        where TService : notnull
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    public Task<T> Db<T>(Func<ReformDbContext, Task<T>> query) => In(query);
+
+    public async ValueTask DisposeAsync()
+    {
+        host.Dispose();
+        await Database.DisposeAsync();
+    }
+}
