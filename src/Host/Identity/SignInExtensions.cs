@@ -36,7 +36,11 @@ public static class SignInExtensions
                 identity.User.RequireUniqueEmail = true;
                 identity.SignIn.RequireConfirmedAccount = true;
                 identity.Password.RequiredLength = 12;
+                // Length over composition rules (NIST SP 800-63B).
                 identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequireDigit = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireLowercase = false;
                 identity.Lockout.MaxFailedAccessAttempts = 5;
                 identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })

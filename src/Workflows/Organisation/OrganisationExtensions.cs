@@ -14,6 +14,7 @@ public static class OrganisationExtensions
         builder.Services.AddScoped<PlanImport>();
         builder.Services.AddScoped<PlanView>();
         builder.Services.AddSingleton<IStartupTask, DemoAccounts>();
+        builder.Services.AddSingleton<IStartupTask, FirstAdminHint>();
         return builder;
     }
 }
