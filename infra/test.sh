@@ -10,9 +10,8 @@ eval "$(bash infra/services.sh env)"
 
 results=TestResults
 rm -rf "$results"
-dotnet test AomoriReform.sln --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" 2>&1 \
-  | grep -v -E '^\s*(Passed|Skipped) ' 
-status=${PIPESTATUS[0]}
+dotnet test AomoriReform.sln --logger "trx" --results-directory "$results" --logger "console;verbosity=minimal"
+status=$?
 
 passed=0 failed=0
 for trx in "$results"/*.trx; do

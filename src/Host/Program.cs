@@ -1,8 +1,10 @@
 using AomoriReform.Host.Api;
+using AomoriReform.Host.Engine;
 using AomoriReform.Host.Identity;
 using AomoriReform.Host.Operations;
 using AomoriReform.Host.Organisation;
 using AomoriReform.Host.Plan;
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Jobs;
 using AomoriReform.Workflows.Messaging;
@@ -18,6 +20,7 @@ try
     builder.AddMessaging();
     builder.AddJobs();
     builder.AddOrganisationAndPlan();
+    builder.AddEngine();
     builder.AddSignIn();
     builder.AddApi();
     app = builder.Build();
@@ -38,6 +41,7 @@ app.MapOperations();
 app.MapSignIn();
 app.MapOrganisation();
 app.MapPlan();
+app.MapEngine();
 await app.RunAsync();
 return 0;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AomoriReform.Tests;
@@ -11,7 +12,7 @@ namespace AomoriReform.Tests;
 /// The real Host in-process on a test database, in one of the two profiles. Hangfire keeps
 /// process-wide state, so every class that boots one is in the <see cref="SharedHost"/>.
 /// </summary>
-public sealed class ReformApp(TestDatabase database, string environment = "Development", IDictionary<string, string?>? settings = null)
+public sealed class ReformApp(TestDatabase database, string environment = "Development", IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     : WebApplicationFactory<Program>
 {
     public const string DemoPassword = "Demo-Password-For-Tests";
@@ -30,6 +31,11 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+
+        if (time is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
         }
     }
 

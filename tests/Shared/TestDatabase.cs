@@ -1,3 +1,4 @@
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -85,14 +86,22 @@ public sealed class TestDatabase : IAsyncDisposable
         : new SqliteReformDbContext(PersistenceExtensions.ConfigureSqlite(
             new DbContextOptionsBuilder<SqliteReformDbContext>(), $"Data Source={Path.Combine(DataDirectory!, "aomori-reform.db")}").Options);
 
-    /// <summary>The settings a Host needs to run on this database.</summary>
+    /// <summary>
+    /// The settings a Host needs to run on this database. Unused connection strings are set
+    /// blank on purpose: the test command exports them, and a Host must not pick them up.
+    /// </summary>
     public Dictionary<string, string?> Settings(bool withRabbitMq = true) => Profile == Profile.Production
         ? new()
         {
             ["ConnectionStrings:Postgres"] = PostgresConnectionString,
-            ["ConnectionStrings:RabbitMq"] = withRabbitMq ? TestServices.RabbitMq : null,
+            ["ConnectionStrings:RabbitMq"] = withRabbitMq ? TestServices.RabbitMq : string.Empty,
         }
-        : new() { ["Storage:DataDirectory"] = DataDirectory };
+        : new()
+        {
+            ["ConnectionStrings:Postgres"] = string.Empty,
+            ["ConnectionStrings:RabbitMq"] = string.Empty,
+            ["Storage:DataDirectory"] = DataDirectory,
+        };
 
     public async ValueTask DisposeAsync()
     {
@@ -117,6 +126,11 @@ public sealed class TestDatabase : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>What the Host's start-up does too: the shipped approval routes are published.</summary>
+    private static Task<int> PublishRoutesAsync(ReformDbContext db) =>
+        new RouteDefinitionLoader(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RouteDefinitionLoader>.Instance)
+            .PublishAsync(db, RouteDefinitionLoader.ShippedFiles().Select(f => (RouteDefinition.Parse(f.FileName, f.Yaml), f.FileName)).ToList(), CancellationToken.None);
 
     private static async Task<NpgsqlConnection> OpenAdminAsync()
     {
@@ -163,6 +177,7 @@ public sealed class TestDatabase : IAsyncDisposable
             await using (var db = new PostgresReformDbContext(PersistenceExtensions.ConfigurePostgres(new DbContextOptionsBuilder<PostgresReformDbContext>(), connectionString).Options))
             {
                 await db.Database.MigrateAsync();
+                await PublishRoutesAsync(db);
             }
 
             await using (var connection = new NpgsqlConnection(connectionString))
@@ -195,6 +210,7 @@ public sealed class TestDatabase : IAsyncDisposable
                 new DbContextOptionsBuilder<SqliteReformDbContext>(), $"Data Source={file};Pooling=False").Options))
             {
                 await db.Database.MigrateAsync();
+                await PublishRoutesAsync(db);
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=DELETE;");
             }
 

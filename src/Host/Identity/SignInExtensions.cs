@@ -20,6 +20,7 @@ public static class ReformClaims
 public static class Policies
 {
     public const string HqAdmin = nameof(HqAdmin);
+    public const string AuditReaders = nameof(AuditReaders);
 }
 
 public static class SignInExtensions
@@ -65,7 +66,8 @@ public static class SignInExtensions
         builder.Services.AddDataProtection().SetApplicationName("AomoriReform").PersistKeysToDbContext<ReformDbContext>();
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(Policies.HqAdmin, policy => policy.RequireRole(nameof(Role.HqAdmin)));
+            .AddPolicy(Policies.HqAdmin, policy => policy.RequireRole(nameof(Role.HqAdmin)))
+            .AddPolicy(Policies.AuditReaders, policy => policy.RequireRole(nameof(Role.Auditor), nameof(Role.HqAdmin)));
         return builder;
     }
 

@@ -15,6 +15,9 @@ public sealed class OutboxOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int BatchSize { get; set; } = 200;
 
+    /// <summary>False keeps this host from publishing (rows wait for a host that does); for operations and tests.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+
     /// <summary>Sent rows older than this are deleted by the retention job.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 }
@@ -40,7 +43,7 @@ public sealed partial class OutboxDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        while (options.Value.DispatcherEnabled && !stoppingToken.IsCancellationRequested)
         {
             try
             {

@@ -1,7 +1,11 @@
 using System.Text.Json;
+using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Plan;
+using AomoriReform.Workflows.Reports;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -17,6 +21,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     : IdentityDbContext<ReformUser>(options), IDataProtectionKeyContext
 {
     private static readonly JsonSerializerOptions IndicatorJson = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions ContentJson = ReportWorkflow.Json;
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
@@ -27,6 +32,13 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<Area> Areas => Set<Area>();
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Measure> Measures => Set<Measure>();
+    public DbSet<WorkflowDefinitionRecord> WorkflowDefinitions => Set<WorkflowDefinitionRecord>();
+    public DbSet<CheckIn> CheckIns => Set<CheckIn>();
+    public DbSet<ProgressReport> ProgressReports => Set<ProgressReport>();
+    public DbSet<WorkTask> WorkTasks => Set<WorkTask>();
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+    public DbSet<Deputy> Deputies => Set<Deputy>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -130,6 +142,101 @@ public abstract class ReformDbContext(DbContextOptions options)
                         (a, b) => JsonSerializer.Serialize(a, IndicatorJson) == JsonSerializer.Serialize(b, IndicatorJson),
                         list => JsonSerializer.Serialize(list, IndicatorJson).GetHashCode(StringComparison.Ordinal),
                         list => JsonSerializer.Deserialize<List<Indicator>>(JsonSerializer.Serialize(list, IndicatorJson), IndicatorJson)!));
+        });
+
+        builder.Entity<WorkflowDefinitionRecord>(definition =>
+        {
+            definition.ToTable("workflow_definitions");
+            definition.HasKey(d => new { d.Name, d.Version });
+            definition.Property(d => d.Name).HasMaxLength(64);
+            definition.Property(d => d.Title).HasMaxLength(200);
+            definition.Property(d => d.SourceFile).HasMaxLength(200);
+        });
+
+        builder.Entity<CheckIn>(checkIn =>
+        {
+            checkIn.ToTable("check_ins");
+            // The year is the key: a second opening of the same year fails here, on any host.
+            checkIn.HasKey(c => c.FiscalYear);
+            checkIn.Property(c => c.FiscalYear).ValueGeneratedNever();
+            checkIn.Property(c => c.OpenedBy).HasMaxLength(100);
+        });
+
+        builder.Entity<ProgressReport>(report =>
+        {
+            report.ToTable("progress_reports");
+            report.Property(r => r.Version).IsConcurrencyToken();
+            report.HasIndex(r => new { r.MeasureId, r.FiscalYear }).IsUnique();
+            report.HasIndex(r => new { r.FiscalYear, r.Status });
+            report.HasIndex(r => new { r.SectionCode, r.FiscalYear });
+            report.Property(r => r.MeasureCode).HasMaxLength(32);
+            report.Property(r => r.ItemCode).HasMaxLength(16);
+            report.Property(r => r.SectionCode).HasMaxLength(64);
+            report.Property(r => r.DepartmentCode).HasMaxLength(64);
+            report.Property(r => r.RouteName).HasMaxLength(64);
+            report.Property(r => r.StepId).HasMaxLength(64);
+            report.Property(r => r.Status).HasMaxLength(32);
+            report.Property(r => r.SubmittedBy).HasMaxLength(64);
+            report.Property(r => r.JournalHead).HasMaxLength(64);
+            report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);
+            report.Property(r => r.Content).HasConversion(
+                content => JsonSerializer.Serialize(content, ContentJson),
+                json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
+                new ValueComparer<ReportContent>(
+                    (a, b) => JsonSerializer.Serialize(a, ContentJson) == JsonSerializer.Serialize(b, ContentJson),
+                    content => JsonSerializer.Serialize(content, ContentJson).GetHashCode(StringComparison.Ordinal),
+                    content => content));
+        });
+
+        builder.Entity<WorkTask>(task =>
+        {
+            task.ToTable("work_tasks");
+            task.Property(t => t.StepId).HasMaxLength(64);
+            task.Property(t => t.AssigneeRole).HasConversion<string>().HasMaxLength(32);
+            task.Property(t => t.State).HasConversion<string>().HasMaxLength(16);
+            task.Property(t => t.AssigneeSectionCode).HasMaxLength(64);
+            task.Property(t => t.AssigneeDepartmentCode).HasMaxLength(64);
+            task.Property(t => t.CompletedBy).HasMaxLength(64);
+            task.HasIndex(t => new { t.ReportId, t.State });
+            // The inbox: open tasks of a role within a section or department, by due date.
+            task.HasIndex(t => new { t.AssigneeRole, t.AssigneeSectionCode, t.AssigneeDepartmentCode, t.DueDate })
+                .HasDatabaseName("ix_work_tasks_inbox").HasFilter("state = 'Open'");
+            task.HasOne<ProgressReport>().WithMany().HasForeignKey(t => t.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<JournalEntry>(entry =>
+        {
+            entry.ToTable("journal_entries");
+            entry.HasIndex(e => new { e.ReportId, e.Seq }).IsUnique();
+            entry.Property(e => e.ActorId).HasMaxLength(64);
+            entry.Property(e => e.Actor).HasMaxLength(100);
+            entry.Property(e => e.OnBehalfOfId).HasMaxLength(64);
+            entry.Property(e => e.OnBehalfOf).HasMaxLength(100);
+            entry.Property(e => e.Action).HasMaxLength(16);
+            entry.Property(e => e.FromStatus).HasMaxLength(32);
+            entry.Property(e => e.ToStatus).HasMaxLength(32);
+            entry.Property(e => e.PreviousHash).HasMaxLength(64);
+            entry.Property(e => e.Hash).HasMaxLength(64);
+            entry.HasOne<ProgressReport>().WithMany().HasForeignKey(e => e.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Deputy>(deputy =>
+        {
+            deputy.ToTable("deputies");
+            deputy.Property(d => d.PrincipalId).HasMaxLength(64);
+            deputy.Property(d => d.DeputyId).HasMaxLength(64);
+            deputy.HasIndex(d => new { d.DeputyId, d.From, d.To });
+            deputy.HasOne<ReformUser>().WithMany().HasForeignKey(d => d.PrincipalId).OnDelete(DeleteBehavior.Restrict);
+            deputy.HasOne<ReformUser>().WithMany().HasForeignKey(d => d.DeputyId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<IdempotencyRecord>(record =>
+        {
+            record.ToTable("idempotency_records");
+            record.HasKey(r => new { r.UserId, r.Key });
+            record.Property(r => r.UserId).HasMaxLength(64);
+            record.Property(r => r.Key).HasMaxLength(100);
+            record.Property(r => r.RequestHash).HasMaxLength(64);
         });
     }
 }

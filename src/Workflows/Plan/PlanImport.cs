@@ -26,12 +26,6 @@ public sealed record PlanImportResult(bool DryRun, ImportChanges Outline, Import
 /// </summary>
 public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimeProvider time)
 {
-    /// <summary>The approval routes a measure may name; the engine's definitions supply them.</summary>
-    public static readonly IReadOnlySet<string> KnownRoutes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "progress-report", "progress-report-with-head", "progress-report-consult",
-    };
-
     private static readonly JsonSerializerOptions CompareJson = new(JsonSerializerDefaults.Web);
 
     public async Task<PlanImportResult> ImportAsync(byte[] file, PlanFileFormat format, string actor, bool dryRun, CancellationToken cancellationToken)
@@ -56,7 +50,8 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             ? CheckOutline(outline, errors)
             : (await db.PlanItems.Select(i => i.Code).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var sectionCodes = (await db.Sections.Select(s => s.Code).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        CheckMeasures(document, itemCodes, sectionCodes, from ?? 0, to ?? 0, errors);
+        var routeNames = (await db.WorkflowDefinitions.Select(d => d.Name).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        CheckMeasures(document, itemCodes, sectionCodes, routeNames, from ?? 0, to ?? 0, errors);
         if (errors.Count > 0)
         {
             throw new FileRejectedException(PlanFile.FileKind, errors.OrderBy(e => e.Line).ToList());
@@ -123,7 +118,8 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
         return outline.Where(r => r.Level == 3).Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static void CheckMeasures(PlanDocument document, HashSet<string> items, HashSet<string> sections, int from, int to, List<FileError> errors)
+    private static void CheckMeasures(
+        PlanDocument document, HashSet<string> items, HashSet<string> sections, HashSet<string> routes, int from, int to, List<FileError> errors)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var measure in document.Measures)
@@ -147,9 +143,9 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                 errors.Add(new FileError(measure.Line, $"measure '{measure.Code}' names unknown section '{measure.SectionCode}'; import the organisation file first"));
             }
 
-            if (measure.Route is not null && !KnownRoutes.Contains(measure.Route))
+            if (!routes.Contains(measure.Route ?? Measure.DefaultRoute))
             {
-                errors.Add(new FileError(measure.Line, $"measure '{measure.Code}' names unknown route '{measure.Route}'; one of {string.Join(", ", KnownRoutes)}"));
+                errors.Add(new FileError(measure.Line, $"measure '{measure.Code}' names unknown route '{measure.Route ?? Measure.DefaultRoute}'; one of {string.Join(", ", routes.Order(StringComparer.Ordinal))}"));
             }
 
             CheckText(measure.Line, "measure title", measure.Title, 200, errors);

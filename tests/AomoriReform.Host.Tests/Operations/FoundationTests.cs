@@ -26,6 +26,8 @@ public abstract class FoundationTests(Profile profile)
         var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        var running = app.Services.GetRequiredService<AomoriReform.Workflows.Hosting.ReformProfile>();
+        Assert.Equal((profile == Profile.Production, profile == Profile.Production), (running.UsesPostgres, running.UsesRabbitMq));
         var body = await ready.Content.ReadAsStringAsync();
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         Assert.Contains("\"database\"", body, StringComparison.Ordinal);

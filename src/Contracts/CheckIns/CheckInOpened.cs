@@ -1,0 +1,11 @@
+namespace AomoriReform.Contracts.CheckIns;
+
+/// <summary>The yearly progress check (進捗点検) of a fiscal year opened: one report per measure.</summary>
+public sealed record CheckInOpened
+{
+    public required int FiscalYear { get; init; }
+    public required DateOnly DueDate { get; init; }
+    public required int ReportsOpened { get; init; }
+    public required string Actor { get; init; }
+    public required DateTime At { get; init; }
+}

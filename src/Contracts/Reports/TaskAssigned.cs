@@ -1,0 +1,16 @@
+namespace AomoriReform.Contracts.Reports;
+
+/// <summary>A work task was opened for a role within a section, department or HQ.</summary>
+public sealed record TaskAssigned
+{
+    public required Guid TaskId { get; init; }
+    public required Guid ReportId { get; init; }
+    public required string MeasureCode { get; init; }
+    public required int FiscalYear { get; init; }
+    public required string StepId { get; init; }
+    public required string AssigneeRole { get; init; }
+    public required string? AssigneeSectionCode { get; init; }
+    public required string? AssigneeDepartmentCode { get; init; }
+    public required DateOnly DueDate { get; init; }
+    public required DateTime At { get; init; }
+}

@@ -1,0 +1,217 @@
+using System.Security.Claims;
+using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reports;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Host.Engine;
+
+/// <summary>Check-ins, reports and their actions, the inbox, history, audit, deputies and route definitions (API.md).</summary>
+public static class EngineEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public sealed record ActionRequest(int? Version, string? Comment);
+
+    public sealed record SaveRequest(int? Version, ReportContent? Content);
+
+    public sealed record CheckInOpenedResponse(int FiscalYear, DateOnly DueDate, int ReportsOpened, DateTime OpenedAt);
+
+    public sealed record WorkflowResponse(string Name, int Version, string Title, bool Published, DateTime PublishedAt, IReadOnlyList<RouteStep> Steps);
+
+    public static WebApplication MapEngine(this WebApplication app)
+    {
+        var checkIns = app.MapGroup("/api/checkins").WithTags("Check-ins");
+        checkIns.MapPost("/", OpenCheckInAsync).RequireAuthorization(Policies.HqAdmin);
+        checkIns.MapGet("/", (CheckInOpener opener, CancellationToken cancellationToken) => opener.ListAsync(cancellationToken));
+
+        var reports = app.MapGroup("/api/reports").WithTags("Reports");
+        reports.MapGet("/", ListAsync);
+        reports.MapGet("/{id:guid}", GetAsync);
+        reports.MapPut("/{id:guid}", SaveAsync);
+        reports.MapPost("/{id:guid}/{action}", ActAsync);
+        reports.MapGet("/{id:guid}/history", HistoryAsync);
+
+        app.MapGet("/api/inbox", InboxAsync).WithTags("Reports");
+        app.MapGet("/api/audit/verify", async (ReformDbContext db, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, cancellationToken)))
+            .WithTags("Audit").RequireAuthorization(Policies.AuditReaders);
+        app.MapPost("/api/deputies", AppointDeputyAsync).WithTags("Deputies");
+
+        var workflows = app.MapGroup("/api/workflows").WithTags("Workflow definitions");
+        workflows.MapGet("/", ListWorkflowsAsync);
+        workflows.MapGet("/{name}/versions/{version:int}/diagram", DiagramAsync);
+        return app;
+    }
+
+    private static async Task<IResult> OpenCheckInAsync(CheckInRequest request, ClaimsPrincipal user, CallerResolver callers, CheckInOpener opener, CancellationToken cancellationToken)
+    {
+        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        {
+            return Unauthorized();
+        }
+
+        var (result, view, field, error) = await opener.OpenAsync(request, caller.UserId, caller.Name, cancellationToken);
+        return result switch
+        {
+            CheckInResult.Opened => TypedResults.Created($"/api/checkins/{view!.FiscalYear}", new CheckInOpenedResponse(view.FiscalYear, view.DueDate, view.ReportsOpened, view.OpenedAt)),
+            CheckInResult.AlreadyOpen => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Check-in already open", detail: error),
+            _ => Invalid(field!, error!),
+        };
+    }
+
+    private static async Task<IResult> ListAsync(
+        ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, int? fiscalYear, string? status, string? sectionCode, int? page, int? pageSize,
+        CancellationToken cancellationToken)
+    {
+        if (Paging(page, pageSize) is { } bad)
+        {
+            return bad;
+        }
+
+        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+            ? TypedResults.Ok(await queries.ListAsync(caller, fiscalYear, status, sectionCode, page ?? 1, pageSize ?? 50, cancellationToken))
+            : Unauthorized();
+    }
+
+    private static async Task<IResult> InboxAsync(ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, HttpResponse response, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (Paging(page, pageSize) is { } bad)
+        {
+            return bad;
+        }
+
+        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        {
+            return Unauthorized();
+        }
+
+        var inbox = await queries.InboxAsync(caller, page ?? 1, pageSize ?? 100, cancellationToken);
+        response.Headers["X-Total-Count"] = inbox.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok(inbox.Items);
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow, CancellationToken cancellationToken) =>
+        await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+            ? Answer(await workflow.GetAsync(id, caller, cancellationToken))
+            : Unauthorized();
+
+    private static async Task<IResult> SaveAsync(
+        Guid id, SaveRequest request, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (request.Version is not { } version)
+        {
+            return Invalid("version", "required: the version of the report you edited");
+        }
+
+        if (request.Content is not { } content)
+        {
+            return Invalid("content", "required");
+        }
+
+        if (KeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+            ? Answer(await workflow.SaveAsync(id, version, content with { Indicators = content.Indicators ?? [] }, caller, idempotencyKey, cancellationToken))
+            : Unauthorized();
+    }
+
+    private static async Task<IResult> ActAsync(
+        Guid id, string action, ActionRequest request, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var known = Enum.GetValues<ReportAction>().Where(a => a != ReportAction.Save).FirstOrDefault(a => ReportWorkflow.Name(a) == action, ReportAction.Save);
+        if (known == ReportAction.Save)
+        {
+            return Invalid("action", $"unknown action '{action}'; one of submit, recall, approve, return, accept, concur, object (edit the content with PUT)");
+        }
+
+        if (request.Version is not { } version)
+        {
+            return Invalid("version", "required: the version of the report you acted on");
+        }
+
+        if (KeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+            ? Answer(await workflow.ActAsync(id, known, version, request.Comment, caller, idempotencyKey, cancellationToken))
+            : Unauthorized();
+    }
+
+    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, CancellationToken cancellationToken)
+    {
+        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        {
+            return Unauthorized();
+        }
+
+        return await queries.HistoryAsync(id, caller, cancellationToken) is { } history
+            ? TypedResults.Ok(history)
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such report.");
+    }
+
+    private static async Task<IResult> AppointDeputyAsync(DeputyRequest request, ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken)
+    {
+        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        {
+            return Unauthorized();
+        }
+
+        if (!CallerResolver.MayAppoint(caller))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only section chiefs and department heads name deputies.");
+        }
+
+        var (view, field, error) = await callers.AppointAsync(caller, request, cancellationToken);
+        return view is not null ? TypedResults.Created($"/api/deputies/{view.Id}", view) : Invalid(field!, error!);
+    }
+
+    private static async Task<IResult> ListWorkflowsAsync(ReformDbContext db, CancellationToken cancellationToken)
+    {
+        var records = await db.WorkflowDefinitions.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Version).ToListAsync(cancellationToken);
+        return TypedResults.Ok(records.Select(r =>
+        {
+            var route = RouteDefinition.FromJson(r.Definition);
+            return new WorkflowResponse(r.Name, r.Version, r.Title, true, r.PublishedAt, route.Steps);
+        }).ToList());
+    }
+
+    private static async Task<IResult> DiagramAsync(string name, int version, RouteCatalog routes, CancellationToken cancellationToken) =>
+        await routes.GetAsync(name, version, cancellationToken) is { } route
+            ? TypedResults.Text(RouteMachine.Mermaid(route), "text/plain; charset=utf-8")
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No route {name} version {version}.");
+
+    private static IResult Answer(ReportOutcome outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Ok => TypedResults.Ok(outcome.Report),
+        OutcomeKind.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: outcome.Detail),
+        OutcomeKind.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Detail),
+        OutcomeKind.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: outcome.Detail),
+        _ => Invalid(outcome.Field!, outcome.Detail!),
+    };
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid", detail: $"{field}: {message}");
+
+    private static IResult? Paging(int? page, int? pageSize) =>
+        page is < 1 ? Invalid("page", "must be 1 or more")
+        : pageSize is < 1 or > 500 ? Invalid("pageSize", "must be between 1 and 500")
+        : null;
+
+    private static IResult? KeyProblem(string? key) =>
+        key is { Length: 0 or > 100 } || (key is not null && key.Any(char.IsControl)) ? Invalid(IdempotencyHeader, "at most 100 printable characters, e.g. a UUID") : null;
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized() => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in", detail: "The account is not active.");
+
+    private static string UserId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? string.Empty;
+}

@@ -1,0 +1,114 @@
+using AomoriReform.Contracts.CheckIns;
+using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reports;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.CheckIns;
+
+public sealed record CheckInRequest(int? FiscalYear, DateOnly? DueDate);
+
+public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOpened, DateTime OpenedAt);
+
+public enum CheckInResult
+{
+    Opened,
+    AlreadyOpen,
+    Invalid,
+}
+
+/// <summary>
+/// Opens a fiscal year's progress check: one report per measure of the plan, each on the newest
+/// version of its route, in Draft, with a draft task for its owning section, all in one
+/// transaction. The check-in row is keyed by the year, so a second opening (another request,
+/// another host, the scheduled job) fails on the key and nothing is duplicated.
+/// </summary>
+public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time)
+{
+    public async Task<(CheckInResult Result, CheckInView? View, string? Field, string? Error)> OpenAsync(
+        CheckInRequest request, string actorId, string actorName, CancellationToken cancellationToken)
+    {
+        var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (request.FiscalYear is not { } year)
+        {
+            return (CheckInResult.Invalid, null, "fiscalYear", "required");
+        }
+
+        if (plan is null || !plan.Covers(year))
+        {
+            return (CheckInResult.Invalid, null, "fiscalYear", plan is null ? "no plan has been imported" : $"must be within the plan period {plan.FromFiscalYear}-{plan.ToFiscalYear}");
+        }
+
+        if (request.DueDate is not { } due)
+        {
+            return (CheckInResult.Invalid, null, "dueDate", "required (a date such as 2026-05-29)");
+        }
+
+        if (await db.CheckIns.AnyAsync(c => c.FiscalYear == year, cancellationToken))
+        {
+            return (CheckInResult.AlreadyOpen, null, null, $"The check-in of FY{year} is open already.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var versions = await RouteCatalog.LatestVersionsAsync(db, cancellationToken);
+        var measures = await db.Measures.AsNoTracking()
+            .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName })
+            .ToListAsync(cancellationToken);
+        var routes = new Dictionary<string, RouteDefinition>(StringComparer.Ordinal);
+        foreach (var name in measures.Select(m => m.RouteName).Distinct())
+        {
+            var record = await db.WorkflowDefinitions.AsNoTracking().SingleAsync(d => d.Name == name && d.Version == versions[name], cancellationToken);
+            routes[name] = RouteDefinition.FromJson(record.Definition);
+        }
+
+        var system = new Caller(actorId, actorName, Organisation.Role.HqAdmin, null, null, []);
+        foreach (var measure in measures)
+        {
+            var route = routes[measure.RouteName];
+            var report = new ProgressReport
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()), MeasureId = measure.Id, MeasureCode = measure.Code, ItemCode = measure.ItemCode,
+                SectionCode = measure.OwnerSectionCode, DepartmentCode = measure.DepartmentCode, FiscalYear = year,
+                RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
+                Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
+            };
+            db.ProgressReports.Add(report);
+            db.JournalEntries.Add(Journal.Append(report, now, actorId, actorName, null, null, "open", null, report.Status, null));
+            var streamId = report.Id.ToString("N");
+            outbox.Add(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId);
+            foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))
+            {
+                db.WorkTasks.Add(task);
+                outbox.Add(ReportWorkflow.TaskEvent(report, task), streamId);
+            }
+        }
+
+        var checkIn = new CheckIn { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, OpenedAt = now, OpenedBy = actorName };
+        db.CheckIns.Add(checkIn);
+        outbox.Add(new CheckInOpened { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, Actor = actorName, At = now });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request or host opened the same year between our check and our commit.
+            db.ChangeTracker.Clear();
+            if (await db.CheckIns.AnyAsync(c => c.FiscalYear == year, cancellationToken))
+            {
+                return (CheckInResult.AlreadyOpen, null, null, $"The check-in of FY{year} is open already.");
+            }
+
+            throw;
+        }
+
+        return (CheckInResult.Opened, new CheckInView(year, due, measures.Count, now), null, null);
+    }
+
+    public async Task<IReadOnlyList<CheckInView>> ListAsync(CancellationToken cancellationToken) =>
+        await db.CheckIns.AsNoTracking().OrderByDescending(c => c.FiscalYear)
+            .Select(c => new CheckInView(c.FiscalYear, c.DueDate, c.ReportsOpened, c.OpenedAt))
+            .ToListAsync(cancellationToken);
+}

@@ -1,0 +1,95 @@
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.Deputies;
+
+public sealed record DeputyRequest(string? DeputyEmail, DateOnly? From, DateOnly? To);
+
+public sealed record DeputyView(Guid Id, string PrincipalEmail, string DeputyEmail, DateOnly From, DateOnly To);
+
+/// <summary>
+/// Builds the <see cref="Caller"/> for a signed-in user from the database (role and section as
+/// of now, not as of when the token was issued) with the principals they deputise for today
+/// (Japan date), and records deputy appointments.
+/// </summary>
+public sealed class CallerResolver(ReformDbContext db, TimeProvider time)
+{
+    public static readonly TimeZoneInfo Japan = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+
+    public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Japan).DateTime);
+
+    public async Task<Caller?> ResolveAsync(string userId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId && u.IsActive)
+            .Select(u => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        var today = Today;
+        var principals = await db.Deputies.AsNoTracking()
+            .Where(d => d.DeputyId == userId && d.From <= today && d.To >= today)
+            .Join(db.Users.Where(u => u.IsActive), d => d.PrincipalId, u => u.Id, (_, u) => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
+            .ToListAsync(cancellationToken);
+        return new Caller(user.Id, user.DisplayName, user.Role, user.SectionCode, user.DepartmentCode,
+            principals.DistinctBy(p => p.Id).Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
+    }
+
+    /// <summary>A chief or head names a deputy for a date range. Null with a field error when the request is invalid.</summary>
+    public async Task<(DeputyView? View, string? Field, string? Error)> AppointAsync(Caller principal, DeputyRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.DeputyEmail))
+        {
+            return (null, "deputyEmail", "required");
+        }
+
+        if (request.From is not { } from)
+        {
+            return (null, "from", "required (a date such as 2026-05-01)");
+        }
+
+        if (request.To is not { } to)
+        {
+            return (null, "to", "required (a date such as 2026-05-31)");
+        }
+
+        if (to < from)
+        {
+            return (null, "to", "must not be before from");
+        }
+
+        if (to < Today)
+        {
+            return (null, "to", "is in the past");
+        }
+
+        var normalized = request.DeputyEmail.Trim().ToUpperInvariant();
+        var deputy = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized && u.IsActive, cancellationToken);
+        if (deputy is null)
+        {
+            return (null, "deputyEmail", "no active user has this email");
+        }
+
+        if (deputy.Id == principal.UserId)
+        {
+            return (null, "deputyEmail", "you cannot be your own deputy");
+        }
+
+        var appointment = new Deputy
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()), PrincipalId = principal.UserId, DeputyId = deputy.Id, From = from, To = to,
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.Deputies.Add(appointment);
+        await db.SaveChangesAsync(cancellationToken);
+        var principalEmail = await db.Users.Where(u => u.Id == principal.UserId).Select(u => u.Email!).SingleAsync(cancellationToken);
+        return (new DeputyView(appointment.Id, principalEmail, deputy.Email!, from, to), null, null);
+    }
+
+    public static bool MayAppoint(Caller caller) => caller.Role is Role.SectionChief or Role.DepartmentHead;
+}

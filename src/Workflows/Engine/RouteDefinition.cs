@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+using AomoriReform.Workflows.Organisation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AomoriReform.Workflows.Engine;
+
+public enum StepKind
+{
+    /// <summary>The owning section writes the report.</summary>
+    Draft,
+    /// <summary>One approver (a chief or head) approves or returns.</summary>
+    Approve,
+    /// <summary>HQ accepts (final) or returns.</summary>
+    Review,
+    /// <summary>合議: every listed section concurs, in parallel, or one objects.</summary>
+    Consult,
+}
+
+/// <summary>Where an assignee role is looked for, relative to the report's owning section.</summary>
+public enum AssigneeScope
+{
+    Section,
+    Department,
+    Hq,
+    Sections,
+}
+
+/// <summary>Who may act on a step: a role within a scope (a candidate group), never a named person.</summary>
+public sealed record AssigneeRule(Role Role, AssigneeScope Scope, IReadOnlyList<string> Sections);
+
+public sealed record RouteStep(
+    string Id, StepKind Kind, string Status, AssigneeRule Assignee, int DueDays, IReadOnlyList<int> Reminders);
+
+/// <summary>
+/// An approval route (決裁ルート): a named, versioned, ordered list of steps. Data, not code:
+/// loaded from YAML files, stored in the database, and never changed once an instance runs
+/// on it; a change is a new version.
+/// </summary>
+public sealed record RouteDefinition(string Name, int Version, string Title, IReadOnlyList<RouteStep> Steps)
+{
+    public const string AcceptedStatus = "Accepted";
+    public const string ReturnedStatus = "Returned";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    public RouteStep First => Steps[0];
+
+    public RouteStep Step(string id) => Steps.First(s => s.Id == id);
+
+    public RouteStep? After(RouteStep step)
+    {
+        var index = Steps.ToList().IndexOf(step);
+        return index + 1 < Steps.Count ? Steps[index + 1] : null;
+    }
+
+    /// <summary>Every status a report on this route can have, in route order.</summary>
+    public IEnumerable<string> Statuses => Steps.Select(s => s.Status).Append(ReturnedStatus).Append(AcceptedStatus).Distinct();
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static RouteDefinition FromJson(string json) => JsonSerializer.Deserialize<RouteDefinition>(json, Json)!;
+
+    /// <summary>Reads and checks a definition file; a problem names the file and line.</summary>
+    public static RouteDefinition Parse(string fileName, string yaml, ISet<string>? knownSections = null)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new RouteDefinitionException(fileName, (int)e.Start.Line, e.Message);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new RouteDefinitionException(fileName, 1, "a definition is a mapping with name, version, title and steps");
+        }
+
+        var name = Text(fileName, root, "name");
+        if (!Codes.IsSlug(name))
+        {
+            throw new RouteDefinitionException(fileName, Line(root, "name"), $"name '{name}' must be a lowercase slug");
+        }
+
+        if (!int.TryParse(Text(fileName, root, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            throw new RouteDefinitionException(fileName, Line(root, "version"), "version must be a positive whole number");
+        }
+
+        if (Child(root, "steps") is not YamlSequenceNode stepNodes || stepNodes.Children.Count == 0)
+        {
+            throw new RouteDefinitionException(fileName, Line(root, "steps"), "steps must be a non-empty list");
+        }
+
+        var steps = new List<RouteStep>();
+        foreach (var node in stepNodes.Children.OfType<YamlMappingNode>())
+        {
+            var line = (int)node.Start.Line;
+            var id = Text(fileName, node, "id");
+            if (steps.Any(s => s.Id == id))
+            {
+                throw new RouteDefinitionException(fileName, line, $"duplicate step '{id}'");
+            }
+
+            if (!Enum.TryParse<StepKind>(Text(fileName, node, "kind"), ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+            {
+                throw new RouteDefinitionException(fileName, Line(node, "kind"), $"unknown step kind '{Text(fileName, node, "kind")}'; one of draft, approve, review, consult");
+            }
+
+            var status = Text(fileName, node, "status");
+            if (status is AcceptedStatus or ReturnedStatus || steps.Any(s => s.Status == status))
+            {
+                throw new RouteDefinitionException(fileName, Line(node, "status"), $"status '{status}' is reserved or used by another step");
+            }
+
+            if (Child(node, "assignee") is not YamlMappingNode assignee)
+            {
+                throw new RouteDefinitionException(fileName, line, $"step '{id}' needs an assignee {{ role, scope }}");
+            }
+
+            if (!Roles.TryParse(Text(fileName, assignee, "role"), out var role))
+            {
+                throw new RouteDefinitionException(fileName, Line(assignee, "role"), $"unknown role '{Text(fileName, assignee, "role")}'; one of {string.Join(", ", Roles.All)}");
+            }
+
+            if (!Enum.TryParse<AssigneeScope>(Text(fileName, assignee, "scope"), ignoreCase: true, out var scope) || !Enum.IsDefined(scope))
+            {
+                throw new RouteDefinitionException(fileName, Line(assignee, "scope"), "scope must be section, department, hq or sections");
+            }
+
+            var sections = Child(assignee, "sections") is YamlSequenceNode list
+                ? list.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToList()
+                : [];
+            if (kind == StepKind.Consult && (scope != AssigneeScope.Sections || sections.Count == 0))
+            {
+                throw new RouteDefinitionException(fileName, line, $"consult step '{id}' needs scope: sections and a list of sections");
+            }
+
+            if (knownSections is not null && sections.FirstOrDefault(s => !knownSections.Contains(s)) is { } unknown)
+            {
+                throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"unknown section '{unknown}'");
+            }
+
+            var dueDays = Child(node, "dueDays") is YamlScalarNode due && int.TryParse(due.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var days) ? days : 0;
+            var reminders = Child(node, "reminders") is YamlSequenceNode remindersNode
+                ? remindersNode.Children.OfType<YamlScalarNode>().Select(r => int.Parse(r.Value!, NumberStyles.None, CultureInfo.InvariantCulture)).OrderDescending().ToList()
+                : [];
+            steps.Add(new RouteStep(id, kind, status, new AssigneeRule(role, scope, sections), dueDays, reminders));
+        }
+
+        if (steps[0].Kind != StepKind.Draft || steps.Skip(1).Any(s => s.Kind == StepKind.Draft))
+        {
+            throw new RouteDefinitionException(fileName, (int)stepNodes.Start.Line, "the first step, and only the first, is the draft step");
+        }
+
+        if (steps[^1].Kind != StepKind.Review || steps.SkipLast(1).Any(s => s.Kind == StepKind.Review))
+        {
+            throw new RouteDefinitionException(fileName, (int)stepNodes.Start.Line, "no final step: the last step, and only the last, must be a review step (HQ accepts)");
+        }
+
+        return new RouteDefinition(name, version, Child(root, "title") is YamlScalarNode title ? title.Value ?? name : name, steps);
+    }
+
+    private static YamlNode? Child(YamlNode node, string key) =>
+        node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+    private static int Line(YamlNode node, string key) => (int)(Child(node, key)?.Start.Line ?? node.Start.Line);
+
+    private static string Text(string fileName, YamlNode node, string key) =>
+        Child(node, key) is YamlScalarNode { Value: { Length: > 0 } value }
+            ? value.Trim()
+            : throw new RouteDefinitionException(fileName, (int)node.Start.Line, $"{key} is missing");
+}
+
+public sealed class RouteDefinitionException(string fileName, int line, string problem)
+    : Exception($"Route definition {fileName}, line {line}: {problem}.")
+{
+    public string FileName { get; } = fileName;
+    public int Line { get; } = line;
+}

@@ -1,0 +1,186 @@
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Reports;
+using Stateless;
+using Stateless.Graph;
+
+namespace AomoriReform.Workflows.Engine;
+
+/// <summary>What a person can do to a report. The API names them in lower case.</summary>
+public enum ReportAction
+{
+    Save,
+    Submit,
+    Recall,
+    Approve,
+    Return,
+    Accept,
+    Concur,
+
+    /// <summary>A consulted section objects; the name is the API's action name.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "The action is called object in the API.")]
+    Object,
+}
+
+/// <summary>A person acting, with the chiefs or heads who named them deputy (代理) for today.</summary>
+public sealed record Caller(string UserId, string Name, Role Role, string? SectionCode, string? DepartmentCode, IReadOnlyList<Caller> DeputyFor)
+{
+    /// <summary>Who this caller can act as: themselves first, then their principals.</summary>
+    public IEnumerable<Caller> Identities => DeputyFor.Prepend(this);
+}
+
+/// <summary>Why an action cannot be taken.</summary>
+public enum Refusal
+{
+    /// <summary>The report's state does not allow it (409).</summary>
+    State,
+    /// <summary>The state allows it, but not for this caller (403).</summary>
+    Caller,
+}
+
+/// <summary>
+/// The Stateless state machine of one report on its route. States are the report's statuses,
+/// triggers are <see cref="ReportAction"/>s, and every guard that concerns the caller is
+/// described as such, so one machine both enforces an action (409 vs 403) and lists the
+/// permitted actions a client may offer: no button the server would refuse.
+/// </summary>
+public sealed class RouteMachine
+{
+    private const string CallerGuard = "caller";
+    private readonly StateMachine<string, ReportAction> machine;
+    private readonly RouteDefinition route;
+    private readonly ProgressReport report;
+    private readonly IReadOnlyCollection<WorkTask> openTasks;
+    private readonly Caller? caller;
+
+    public RouteMachine(RouteDefinition route, ProgressReport report, IReadOnlyCollection<WorkTask> openTasks, Caller? caller)
+    {
+        this.route = route;
+        this.report = report;
+        this.openTasks = openTasks;
+        this.caller = caller;
+        var status = report.Status;
+        machine = new StateMachine<string, ReportAction>(() => status, s => status = s);
+        Configure();
+    }
+
+    /// <summary>The actions the caller may take now, in a stable order.</summary>
+    public IReadOnlyList<ReportAction> Permitted() =>
+        caller is null ? [] : Enum.GetValues<ReportAction>().Where(machine.CanFire).ToList();
+
+    /// <summary>Null when the caller may take the action; otherwise why not.</summary>
+    public Refusal? Check(ReportAction action)
+    {
+        if (machine.CanFire(action, out var unmet))
+        {
+            return null;
+        }
+
+        return unmet is { Count: > 0 } && unmet.All(g => g == CallerGuard) ? Refusal.Caller : Refusal.State;
+    }
+
+    /// <summary>The status the report moves to. Call only after <see cref="Check"/> allowed it.</summary>
+    public string Fire(ReportAction action)
+    {
+        machine.Fire(action);
+        return machine.State;
+    }
+
+    /// <summary>The identity (the caller, or the principal they deputise for) that may act on the current step.</summary>
+    public Caller? ActingIdentity(ReportAction action)
+    {
+        if (caller is null)
+        {
+            return null;
+        }
+
+        if (action is ReportAction.Save or ReportAction.Submit or ReportAction.Recall)
+        {
+            return caller;
+        }
+
+        var step = CurrentStep;
+        return step is null ? null : caller.Identities.FirstOrDefault(identity => Matches(step, identity));
+    }
+
+    public RouteStep? CurrentStep => route.Steps.FirstOrDefault(s => s.Status == report.Status) ?? (report.Status == RouteDefinition.ReturnedStatus ? route.First : null);
+
+    /// <summary>The route as a Mermaid state diagram, from the same machine configuration.</summary>
+    public static string Mermaid(RouteDefinition route)
+    {
+        var sample = new ProgressReport
+        {
+            MeasureCode = string.Empty, ItemCode = string.Empty, SectionCode = string.Empty, DepartmentCode = string.Empty,
+            RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
+        };
+        return MermaidGraph.Format(new RouteMachine(route, sample, [], null).machine.GetInfo());
+    }
+
+    private void Configure()
+    {
+        var draft = route.First;
+        var afterDraft = route.After(draft)!;
+        machine.Configure(draft.Status)
+            .PermitReentryIf(ReportAction.Save, CanDraft, CallerGuard)
+            .PermitIf(ReportAction.Submit, afterDraft.Status, CanDraft, CallerGuard);
+        machine.Configure(RouteDefinition.ReturnedStatus).SubstateOf(draft.Status);
+
+        foreach (var step in route.Steps.Skip(1))
+        {
+            var next = route.After(step)?.Status ?? RouteDefinition.AcceptedStatus;
+            var state = machine.Configure(step.Status);
+            if (step == afterDraft)
+            {
+                state.PermitIf(ReportAction.Recall, draft.Status, IsSubmitter, CallerGuard);
+            }
+
+            switch (step.Kind)
+            {
+                case StepKind.Approve:
+                    state.PermitIf(ReportAction.Approve, next, () => MayDecide(step), CallerGuard)
+                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    break;
+                case StepKind.Review:
+                    state.PermitIf(ReportAction.Accept, next, () => MayDecide(step), CallerGuard)
+                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    break;
+                case StepKind.Consult:
+                    // Each listed section concurs in parallel; the last concurrence moves the report on.
+                    state.PermitDynamicIf(ReportAction.Concur, () => openTasks.Count(t => t.StepId == step.Id) <= 1 ? next : step.Status, () => MayDecide(step), CallerGuard)
+                        .PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Step kind {step.Kind} cannot follow the draft step.");
+            }
+        }
+
+        machine.Configure(RouteDefinition.AcceptedStatus);
+    }
+
+    private bool CanDraft() =>
+        caller is not null && caller.Role == route.First.Assignee.Role && Matches(route.First, caller);
+
+    private bool IsSubmitter() => caller is not null && caller.UserId == report.SubmittedBy;
+
+    /// <summary>An assignee of the step, themselves or as deputy, who did not submit this round.</summary>
+    private bool MayDecide(RouteStep step) =>
+        caller is not null
+        && caller.UserId != report.SubmittedBy
+        && caller.Identities.Any(identity => identity.UserId != report.SubmittedBy && Matches(step, identity));
+
+    private bool Matches(RouteStep step, Caller identity)
+    {
+        if (identity.Role != step.Assignee.Role)
+        {
+            return false;
+        }
+
+        return step.Assignee.Scope switch
+        {
+            AssigneeScope.Section => identity.SectionCode == report.SectionCode,
+            AssigneeScope.Department => identity.DepartmentCode == report.DepartmentCode,
+            AssigneeScope.Hq => true,
+            AssigneeScope.Sections => openTasks.Any(t => t.StepId == step.Id && t.AssigneeSectionCode == identity.SectionCode),
+            _ => false,
+        };
+    }
+}

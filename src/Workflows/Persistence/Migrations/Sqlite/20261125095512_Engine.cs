@@ -1,0 +1,252 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Engine : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "check_ins",
+                columns: table => new
+                {
+                    fiscal_year = table.Column<int>(type: "INTEGER", nullable: false),
+                    due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    reports_opened = table.Column<int>(type: "INTEGER", nullable: false),
+                    opened_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    opened_by = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_check_ins", x => x.fiscal_year);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "deputies",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    principal_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    deputy_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    from = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    to = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_deputies", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_deputies_asp_net_users_deputy_id",
+                        column: x => x.deputy_id,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_deputies_asp_net_users_principal_id",
+                        column: x => x.principal_id,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "idempotency_records",
+                columns: table => new
+                {
+                    user_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    request_hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    status_code = table.Column<int>(type: "INTEGER", nullable: false),
+                    response = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_idempotency_records", x => new { x.user_id, x.key });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "progress_reports",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    measure_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    measure_code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    item_code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    section_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    department_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    fiscal_year = table.Column<int>(type: "INTEGER", nullable: false),
+                    route_name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    route_version = table.Column<int>(type: "INTEGER", nullable: false),
+                    step_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    content = table.Column<string>(type: "TEXT", nullable: false),
+                    submitted_by = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    journal_length = table.Column<int>(type: "INTEGER", nullable: false),
+                    journal_head = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    accepted_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_progress_reports", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_progress_reports_measures_measure_id",
+                        column: x => x.measure_id,
+                        principalTable: "measures",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "workflow_definitions",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    definition = table.Column<string>(type: "TEXT", nullable: false),
+                    source_file = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    published_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_workflow_definitions", x => new { x.name, x.version });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "journal_entries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    report_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    seq = table.Column<int>(type: "INTEGER", nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    actor = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    on_behalf_of_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    on_behalf_of = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    action = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    from_status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    to_status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    comment = table.Column<string>(type: "TEXT", nullable: true),
+                    previous_hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_journal_entries", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_journal_entries_progress_reports_report_id",
+                        column: x => x.report_id,
+                        principalTable: "progress_reports",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "work_tasks",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    report_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    step_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    assignee_role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    assignee_section_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    assignee_department_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    state = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    completed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    completed_by = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_work_tasks", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_work_tasks_progress_reports_report_id",
+                        column: x => x.report_id,
+                        principalTable: "progress_reports",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deputies_deputy_id_from_to",
+                table: "deputies",
+                columns: new[] { "deputy_id", "from", "to" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deputies_principal_id",
+                table: "deputies",
+                column: "principal_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_journal_entries_report_id_seq",
+                table: "journal_entries",
+                columns: new[] { "report_id", "seq" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_progress_reports_fiscal_year_status",
+                table: "progress_reports",
+                columns: new[] { "fiscal_year", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_progress_reports_measure_id_fiscal_year",
+                table: "progress_reports",
+                columns: new[] { "measure_id", "fiscal_year" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_progress_reports_section_code_fiscal_year",
+                table: "progress_reports",
+                columns: new[] { "section_code", "fiscal_year" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_tasks_inbox",
+                table: "work_tasks",
+                columns: new[] { "assignee_role", "assignee_section_code", "assignee_department_code", "due_date" },
+                filter: "state = 'Open'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_work_tasks_report_id_state",
+                table: "work_tasks",
+                columns: new[] { "report_id", "state" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "check_ins");
+
+            migrationBuilder.DropTable(
+                name: "deputies");
+
+            migrationBuilder.DropTable(
+                name: "idempotency_records");
+
+            migrationBuilder.DropTable(
+                name: "journal_entries");
+
+            migrationBuilder.DropTable(
+                name: "work_tasks");
+
+            migrationBuilder.DropTable(
+                name: "workflow_definitions");
+
+            migrationBuilder.DropTable(
+                name: "progress_reports");
+        }
+    }
+}

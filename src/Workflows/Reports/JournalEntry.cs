@@ -1,0 +1,26 @@
+namespace AomoriReform.Workflows.Reports;
+
+/// <summary>
+/// One entry of the approval history (決裁履歴): append-only, chained per report by hashes
+/// of its content and the previous entry's hash, so an edit, a reorder or a deletion is found.
+/// </summary>
+public sealed class JournalEntry
+{
+    /// <summary>Global insertion order.</summary>
+    public long Id { get; set; }
+    public Guid ReportId { get; set; }
+
+    /// <summary>Position in the report's history, from 1.</summary>
+    public int Seq { get; set; }
+    public DateTime At { get; set; }
+    public required string ActorId { get; set; }
+    public required string Actor { get; set; }
+    public string? OnBehalfOfId { get; set; }
+    public string? OnBehalfOf { get; set; }
+    public required string Action { get; set; }
+    public string? FromStatus { get; set; }
+    public required string ToStatus { get; set; }
+    public string? Comment { get; set; }
+    public required string PreviousHash { get; set; }
+    public required string Hash { get; set; }
+}

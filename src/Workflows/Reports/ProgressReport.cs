@@ -1,0 +1,56 @@
+namespace AomoriReform.Workflows.Reports;
+
+/// <summary>How a measure is doing, as the drafting section judges it.</summary>
+public enum Progress
+{
+    OnTrack,
+    MostlyOnTrack,
+    Delayed,
+    NotStarted,
+}
+
+public sealed record IndicatorActual(string Code, decimal? Actual);
+
+/// <summary>What the drafting section writes.</summary>
+public sealed record ReportContent(Progress? Progress, string? Achievements, string? NextSteps, IReadOnlyList<IndicatorActual> Indicators)
+{
+    public static readonly ReportContent Empty = new(null, null, null, []);
+}
+
+/// <summary>
+/// A progress report (進捗報告) of one measure for one fiscal year: a long-running workflow
+/// instance on one version of an approval route. <see cref="Version"/> is the optimistic
+/// concurrency token every action must name.
+/// </summary>
+public sealed class ProgressReport
+{
+    public Guid Id { get; set; }
+    public Guid MeasureId { get; set; }
+    public required string MeasureCode { get; set; }
+    public required string ItemCode { get; set; }
+    public required string SectionCode { get; set; }
+    public required string DepartmentCode { get; set; }
+    public int FiscalYear { get; set; }
+
+    public required string RouteName { get; set; }
+    public int RouteVersion { get; set; }
+
+    /// <summary>The route step the report waits at; <see cref="Engine.RouteDefinition.AcceptedStatus"/> when done.</summary>
+    public required string StepId { get; set; }
+    public required string Status { get; set; }
+    public int Version { get; set; }
+
+    public ReportContent Content { get; set; } = ReportContent.Empty;
+
+    /// <summary>Who submitted the current round; nobody approves their own submission.</summary>
+    public string? SubmittedBy { get; set; }
+
+    /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
+    public int JournalLength { get; set; }
+    public string JournalHead { get; set; } = string.Empty;
+
+    public DateOnly DueDate { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? AcceptedAt { get; set; }
+}

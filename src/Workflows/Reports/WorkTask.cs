@@ -1,0 +1,33 @@
+using AomoriReform.Workflows.Organisation;
+
+namespace AomoriReform.Workflows.Reports;
+
+public enum WorkTaskState
+{
+    Open,
+    Completed,
+    Cancelled,
+}
+
+/// <summary>
+/// A piece of work waiting in an inbox: a step of one report, for a role within a section,
+/// department or HQ (a candidate group), so a personnel transfer moves nobody's work.
+/// </summary>
+public sealed class WorkTask
+{
+    public Guid Id { get; set; }
+    public Guid ReportId { get; set; }
+    public required string StepId { get; set; }
+    public Role AssigneeRole { get; set; }
+
+    /// <summary>Set for section-scoped tasks (including each section of a consultation).</summary>
+    public string? AssigneeSectionCode { get; set; }
+
+    /// <summary>Set for department-scoped tasks.</summary>
+    public string? AssigneeDepartmentCode { get; set; }
+    public WorkTaskState State { get; set; }
+    public DateOnly DueDate { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? CompletedBy { get; set; }
+}
