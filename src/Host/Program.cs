@@ -4,6 +4,7 @@ using AomoriReform.Host.Identity;
 using AomoriReform.Host.Operations;
 using AomoriReform.Host.Organisation;
 using AomoriReform.Host.Plan;
+using AomoriReform.Host.Rollups;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Jobs;
@@ -42,6 +43,7 @@ app.MapSignIn();
 app.MapOrganisation();
 app.MapPlan();
 app.MapEngine();
+app.MapRollups();
 await app.RunAsync();
 return 0;
 

@@ -21,6 +21,7 @@ public static class Policies
 {
     public const string HqAdmin = nameof(HqAdmin);
     public const string AuditReaders = nameof(AuditReaders);
+    public const string HqReaders = nameof(HqReaders);
 }
 
 public static class SignInExtensions
@@ -67,7 +68,8 @@ public static class SignInExtensions
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.HqAdmin, policy => policy.RequireRole(nameof(Role.HqAdmin)))
-            .AddPolicy(Policies.AuditReaders, policy => policy.RequireRole(nameof(Role.Auditor), nameof(Role.HqAdmin)));
+            .AddPolicy(Policies.AuditReaders, policy => policy.RequireRole(nameof(Role.Auditor), nameof(Role.HqAdmin)))
+            .AddPolicy(Policies.HqReaders, policy => policy.RequireRole(nameof(Role.HqReviewer), nameof(Role.HqAdmin), nameof(Role.Committee), nameof(Role.Auditor)));
         return builder;
     }
 

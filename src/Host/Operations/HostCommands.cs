@@ -13,7 +13,7 @@ namespace AomoriReform.Host.Operations;
 /// </summary>
 public static class HostCommands
 {
-    private static readonly string[] Names = ["migrate", "create-admin", "set-password", "import-org", "import-plan"];
+    private static readonly string[] Names = ["migrate", "create-admin", "set-password", "import-org", "import-plan", "rebuild-rollups"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -34,6 +34,11 @@ public static class HostCommands
                     return await CreateAdminAsync(services, Required(options, "email"), Required(options, "name"), Required(options, "password"));
                 case "set-password":
                     return await SetPasswordAsync(services, Required(options, "email"), Required(options, "password"));
+                case "rebuild-rollups":
+                    int? year = options.TryGetValue("fiscal-year", out var y) ? int.Parse(y, System.Globalization.CultureInfo.InvariantCulture) : null;
+                    var projected = await services.GetRequiredService<AomoriReform.Workflows.Rollups.RollupQueries>().RebuildAsync(year, CancellationToken.None);
+                    Console.WriteLine($"Rollups rebuilt from {projected} report(s).");
+                    return 0;
                 case "import-org":
                     var org = await services.GetRequiredService<OrganisationImport>().ImportAsync(
                         await File.ReadAllBytesAsync(Required(options, "file")), "command-line", options.ContainsKey("dry-run"), CancellationToken.None);
@@ -122,7 +127,7 @@ public static class HostCommands
     private static string Required(Dictionary<string, string> options, string name) =>
         options.TryGetValue(name, out var value) && value.Length > 0
             ? value
-            : throw new CommandLineException($"Missing --{name}. Commands: migrate; create-admin --email E --name N --password P; set-password --email E --password P; import-org --file F [--dry-run]; import-plan --file F [--dry-run]");
+            : throw new CommandLineException($"Missing --{name}. Commands: migrate; create-admin --email E --name N --password P; set-password --email E --password P; import-org --file F [--dry-run]; import-plan --file F [--dry-run]; rebuild-rollups [--fiscal-year Y]");
 
     private sealed class CommandLineException(string message) : Exception(message);
 }

@@ -6,6 +6,7 @@ using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Plan;
 using AomoriReform.Workflows.Reports;
+using AomoriReform.Workflows.Rollups;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -39,6 +40,8 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
     public DbSet<Deputy> Deputies => Set<Deputy>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
+    public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -237,6 +240,27 @@ public abstract class ReformDbContext(DbContextOptions options)
             record.Property(r => r.UserId).HasMaxLength(64);
             record.Property(r => r.Key).HasMaxLength(100);
             record.Property(r => r.RequestHash).HasMaxLength(64);
+        });
+
+        builder.Entity<ProcessedMessage>(processed =>
+        {
+            processed.ToTable("processed_messages");
+            processed.HasKey(p => new { p.Consumer, p.MessageId });
+            processed.Property(p => p.Consumer).HasMaxLength(100);
+            processed.HasIndex(p => p.ProcessedAt);
+        });
+
+        builder.Entity<ReportProjection>(projection =>
+        {
+            projection.ToTable("report_projections");
+            projection.HasKey(p => p.ReportId);
+            projection.Property(p => p.ReportId).ValueGeneratedNever();
+            projection.Property(p => p.MeasureCode).HasMaxLength(32);
+            projection.Property(p => p.ItemCode).HasMaxLength(16);
+            projection.Property(p => p.SectionCode).HasMaxLength(64);
+            projection.Property(p => p.DepartmentCode).HasMaxLength(64);
+            projection.Property(p => p.Status).HasMaxLength(32);
+            projection.HasIndex(p => new { p.FiscalYear, p.Status });
         });
     }
 }

@@ -86,6 +86,17 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             return ReportOutcome.Conflict($"The report is at version {report.Version}, not {version}; reload it.");
         }
 
+        if (content is not null)
+        {
+            var indicators = await db.Measures.Where(m => m.Id == report.MeasureId).Select(m => m.Indicators).SingleAsync(cancellationToken);
+            var known = indicators.Select(i => i.Code).ToHashSet(StringComparer.Ordinal);
+            var unknown = content.Indicators.Select((indicator, index) => (indicator, index)).FirstOrDefault(x => !known.Contains(x.indicator.Code));
+            if (unknown.indicator is not null)
+            {
+                return ReportOutcome.Invalid($"content.indicators[{unknown.index}].code", $"'{unknown.indicator.Code}' is not an indicator of measure {report.MeasureCode}; one of {string.Join(", ", known)}");
+            }
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         var acting = machine.ActingIdentity(action)!;
         var fromStatus = report.Status;

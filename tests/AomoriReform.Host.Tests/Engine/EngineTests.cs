@@ -393,6 +393,12 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
             because: "the restarted host to publish the row");
         Assert.Equal(row.MessageId, sent.MessageId);
         Assert.Equal(0, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SentAt == null)));
+        var projected = await Eventually.Get(
+            () => app.WithDbAsync(db => db.ReportProjections.AsNoTracking().SingleOrDefaultAsync(p => p.ReportId == id)),
+            p => p is { Status: "Submitted" },
+            because: "the event to reach the rollup projection");
+        Assert.Equal(2, projected!.Version);
+        Assert.Equal(1, await app.WithDbAsync(db => db.ProcessedMessages.CountAsync(p => p.MessageId == row.MessageId)));
     }
 }
 

@@ -1,0 +1,39 @@
+using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.Rollups;
+
+namespace AomoriReform.Host.Rollups;
+
+public static class RollupEndpoints
+{
+    public sealed record RebuildResponse(int? FiscalYear, int ReportsProjected);
+
+    /// <summary>HQ's live counts by viewpoint, area, item, department or section (API.md), and the operator rebuild.</summary>
+    public static WebApplication MapRollups(this WebApplication app)
+    {
+        var rollups = app.MapGroup("/api/rollups").WithTags("Rollups");
+        rollups.MapGet("/", async (int? fiscalYear, string? by, RollupQueries queries, CancellationToken cancellationToken) =>
+        {
+            if (fiscalYear is not { } year)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["fiscalYear"] = ["required"] });
+            }
+
+            if (!TryDimension(by, out var dimension))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["one of viewpoint, area, item, department, section"] });
+            }
+
+            return Results.Ok(await queries.LiveAsync(year, dimension, cancellationToken));
+        }).RequireAuthorization(Policies.HqReaders);
+        rollups.MapPost("/rebuild", async (int? fiscalYear, RollupQueries queries, CancellationToken cancellationToken) =>
+            TypedResults.Ok(new RebuildResponse(fiscalYear, await queries.RebuildAsync(fiscalYear, cancellationToken))))
+            .RequireAuthorization(Policies.HqAdmin);
+        return app;
+    }
+
+    public static bool TryDimension(string? by, out RollupDimension dimension)
+    {
+        dimension = RollupDimension.Viewpoint;
+        return by is null || (Enum.TryParse(by, ignoreCase: true, out dimension) && Enum.IsDefined(dimension) && by.All(char.IsLower));
+    }
+}

@@ -1,0 +1,103 @@
+using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.Rollups;
+
+/// <summary>How HQ groups the reports of a fiscal year.</summary>
+public enum RollupDimension
+{
+    Viewpoint,
+    Area,
+    Item,
+    Department,
+    Section,
+}
+
+/// <summary>
+/// One group's counts. <c>otherSteps</c> counts reports waiting at steps a route adds (a
+/// department head, a consultation), so that the status columns add up to <c>total</c>.
+/// </summary>
+public sealed record RollupRow(
+    string Key, string Title, int Total, int Draft, int Returned, int Submitted, int SectionApproved, int Accepted, int OtherSteps, int Overdue);
+
+/// <summary>
+/// Rollups for HQ: GROUP BY over the event-fed projection (live), or over the report table
+/// itself (the truth a rebuild restores). Both go through the same aggregation.
+/// </summary>
+public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
+{
+    private sealed record Counted(string ItemCode, string SectionCode, string DepartmentCode, string Status, int Count, int Overdue);
+
+    public Task<IReadOnlyList<RollupRow>> LiveAsync(int fiscalYear, RollupDimension by, CancellationToken cancellationToken)
+    {
+        var today = callers.Today;
+        var counted = db.ReportProjections.AsNoTracking().Where(p => p.FiscalYear == fiscalYear)
+            .GroupBy(p => new { p.ItemCode, p.SectionCode, p.DepartmentCode, p.Status })
+            .Select(g => new Counted(g.Key.ItemCode, g.Key.SectionCode, g.Key.DepartmentCode, g.Key.Status, g.Count(),
+                g.Count(p => p.Status != RouteDefinition.AcceptedStatus && p.DueDate < today)));
+        return AggregateAsync(counted, by, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RollupRow>> FromReportsAsync(int fiscalYear, RollupDimension by, CancellationToken cancellationToken)
+    {
+        var today = callers.Today;
+        var counted = db.ProgressReports.AsNoTracking().Where(r => r.FiscalYear == fiscalYear)
+            .GroupBy(r => new { r.ItemCode, r.SectionCode, r.DepartmentCode, r.Status })
+            .Select(g => new Counted(g.Key.ItemCode, g.Key.SectionCode, g.Key.DepartmentCode, g.Key.Status, g.Count(),
+                g.Count(r => r.Status != RouteDefinition.AcceptedStatus && r.DueDate < today)));
+        return AggregateAsync(counted, by, cancellationToken);
+    }
+
+    /// <summary>Replaces the projection (of one year, or all) with what the report table says, in one transaction.</summary>
+    public async Task<int> RebuildAsync(int? fiscalYear, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var projections = db.ReportProjections.Where(p => fiscalYear == null || p.FiscalYear == fiscalYear);
+        await projections.ExecuteDeleteAsync(cancellationToken);
+        var inserted = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO report_projections (report_id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at)
+            SELECT id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at
+            FROM progress_reports WHERE {fiscalYear} IS NULL OR fiscal_year = {fiscalYear}
+            """, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    private async Task<IReadOnlyList<RollupRow>> AggregateAsync(IQueryable<Counted> counted, RollupDimension by, CancellationToken cancellationToken)
+    {
+        var rows = await counted.ToListAsync(cancellationToken);
+        var items = await db.PlanItems.AsNoTracking().ToDictionaryAsync(i => i.Code, cancellationToken);
+        var areas = await db.Areas.AsNoTracking().ToDictionaryAsync(a => a.Code, cancellationToken);
+        Dictionary<string, (string Title, int Order)> titles = by switch
+        {
+            RollupDimension.Viewpoint => await db.Viewpoints.AsNoTracking().ToDictionaryAsync(v => v.Code, v => (v.Title, v.Order), cancellationToken),
+            RollupDimension.Area => areas.ToDictionary(a => a.Key, a => (a.Value.Title, a.Value.Order)),
+            RollupDimension.Item => items.ToDictionary(i => i.Key, i => (i.Value.Title, i.Value.Order)),
+            RollupDimension.Department => await db.Departments.AsNoTracking().ToDictionaryAsync(d => d.Code, d => (d.Name, 0), cancellationToken),
+            _ => await db.Sections.AsNoTracking().ToDictionaryAsync(s => s.Code, s => (s.Name, 0), cancellationToken),
+        };
+
+        string KeyOf(Counted row) => by switch
+        {
+            RollupDimension.Item => row.ItemCode,
+            RollupDimension.Area => items.TryGetValue(row.ItemCode, out var item) ? item.AreaCode : row.ItemCode,
+            RollupDimension.Viewpoint => items.TryGetValue(row.ItemCode, out var item) && areas.TryGetValue(item.AreaCode, out var area) ? area.ViewpointCode : row.ItemCode,
+            RollupDimension.Department => row.DepartmentCode,
+            _ => row.SectionCode,
+        };
+
+        return rows.GroupBy(KeyOf)
+            .Select(g =>
+            {
+                int Count(string status) => g.Where(r => r.Status == status).Sum(r => r.Count);
+                var total = g.Sum(r => r.Count);
+                var known = Count("Draft") + Count("Returned") + Count("Submitted") + Count("SectionApproved") + Count("Accepted");
+                return new RollupRow(g.Key, titles.TryGetValue(g.Key, out var title) ? title.Title : g.Key, total,
+                    Count("Draft"), Count("Returned"), Count("Submitted"), Count("SectionApproved"), Count("Accepted"), total - known, g.Sum(r => r.Overdue));
+            })
+            .OrderBy(r => titles.TryGetValue(r.Key, out var title) ? title.Order : 0).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .ToList();
+    }
+}
