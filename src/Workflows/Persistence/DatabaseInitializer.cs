@@ -82,6 +82,16 @@ public sealed partial class DatabaseInitializer(
             Directory.CreateDirectory(profile.DataDirectory);
         }
 
+        // Hosts starting together take turns, so start-up tasks (seeding, publishing routes)
+        // never race each other; the lock goes with the connection.
+        await using var startupLock = profile.UsesPostgres ? new NpgsqlConnection(profile.PostgresConnectionString) : null;
+        if (startupLock is not null)
+        {
+            await startupLock.OpenAsync(cancellationToken);
+            await using var take = new NpgsqlCommand($"SELECT pg_advisory_lock({StartupLockKey})", startupLock);
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
@@ -109,6 +119,9 @@ public sealed partial class DatabaseInitializer(
     }
 
     public const string JobsSchema = "hangfire";
+
+    // An arbitrary constant naming the start-up advisory lock.
+    private const long StartupLockKey = 0x416f6d6f72690002;
 
     private async Task<bool> TryInitializeAsync(CancellationToken cancellationToken)
     {
