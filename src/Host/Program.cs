@@ -3,6 +3,7 @@ using AomoriReform.Host.Engine;
 using AomoriReform.Host.Identity;
 using AomoriReform.Host.Operations;
 using AomoriReform.Host.Organisation;
+using AomoriReform.Host.Notifications;
 using AomoriReform.Host.Plan;
 using AomoriReform.Host.Rollups;
 using AomoriReform.Workflows.Engine;
@@ -44,7 +45,17 @@ app.MapOrganisation();
 app.MapPlan();
 app.MapEngine();
 app.MapRollups();
-await app.RunAsync();
+app.MapNotifications();
+try
+{
+    await app.RunAsync();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"Configuration error: {string.Join(" ", e.Failures)}.");
+    return 2;
+}
+
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

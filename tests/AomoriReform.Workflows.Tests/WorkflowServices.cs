@@ -1,6 +1,9 @@
+using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reminders;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,7 +29,7 @@ public sealed class WorkflowServices : IAsyncDisposable
     public TestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
 
-    public static async Task<WorkflowServices> CreateAsync(Profile profile)
+    public static async Task<WorkflowServices> CreateAsync(Profile profile, DateTimeOffset? start = null)
     {
         var database = await TestDatabase.CreateAsync(profile);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
@@ -34,8 +37,12 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.AddReformProfile();
         builder.AddPersistence();
         builder.AddOrganisationAndPlan();
+        builder.AddEngine();
         builder.Services.AddIdentityCore<ReformUser>();
-        var time = new FakeTimeProvider(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
+        builder.Services.AddScoped<YearlyCheckInJob>();
+        builder.Services.AddScoped<ReminderSweep>();
+        builder.Services.AddOptions<CheckInOptions>();
+        var time = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         return new WorkflowServices(database, builder.Build(), time);
     }
@@ -49,6 +56,15 @@ public sealed class WorkflowServices : IAsyncDisposable
     }
 
     public Task<T> Db<T>(Func<ReformDbContext, Task<T>> query) => In(query);
+
+    /// <summary>The sample organisation (with the given extra CSV rows) and the sample plan.</summary>
+    public async Task ImportSamplesAsync(string extraOrganisationRows = "")
+    {
+        await In<OrganisationImport, OrganisationImportResult>(import => import.ImportAsync(
+            [.. SampleFiles.Organisation(), .. System.Text.Encoding.UTF8.GetBytes(extraOrganisationRows)], "system", dryRun: false, CancellationToken.None));
+        await In<AomoriReform.Workflows.Plan.PlanImport, AomoriReform.Workflows.Plan.PlanImportResult>(import => import.ImportAsync(
+            SampleFiles.Plan(), AomoriReform.Workflows.Plan.PlanFileFormat.Yaml, "system", dryRun: false, CancellationToken.None));
+    }
 
     public async ValueTask DisposeAsync()
     {

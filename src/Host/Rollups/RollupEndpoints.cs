@@ -7,6 +7,8 @@ public static class RollupEndpoints
 {
     public sealed record RebuildResponse(int? FiscalYear, int ReportsProjected);
 
+    public sealed record YearRollup(int FiscalYear, string Label, IReadOnlyList<RollupRow> Rows);
+
     /// <summary>HQ's live counts by viewpoint, area, item, department or section (API.md), and the operator rebuild.</summary>
     public static WebApplication MapRollups(this WebApplication app)
     {
@@ -24,6 +26,36 @@ public static class RollupEndpoints
             }
 
             return Results.Ok(await queries.LiveAsync(year, dimension, cancellationToken));
+        }).RequireAuthorization(Policies.HqReaders);
+        rollups.MapGet("/export", async Task<IResult> (int? fiscalYear, string? format, RollupExport export, CancellationToken cancellationToken) =>
+        {
+            if (fiscalYear is not { } year)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["fiscalYear"] = ["required"] });
+            }
+
+            return format switch
+            {
+                null or "csv" => TypedResults.File(await export.CsvAsync(year, cancellationToken), "text/csv; charset=utf-8", $"rollups-FY{year}.csv"),
+                "xlsx" => TypedResults.File(await export.XlsxAsync(year, cancellationToken), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"rollups-FY{year}.xlsx"),
+                _ => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["csv or xlsx"] }),
+            };
+        }).RequireAuthorization(Policies.HqReaders);
+        rollups.MapGet("/years", async Task<IResult> (string? by, RollupQueries queries, AomoriReform.Workflows.CheckIns.CheckInOpener checkIns, CancellationToken cancellationToken) =>
+        {
+            if (!TryDimension(by, out var dimension))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["one of viewpoint, area, item, department, section"] });
+            }
+
+            var years = new List<YearRollup>();
+            foreach (var checkIn in (await checkIns.ListAsync(cancellationToken)).OrderBy(c => c.FiscalYear))
+            {
+                years.Add(new YearRollup(checkIn.FiscalYear, new AomoriReform.Workflows.Calendar.FiscalYear(checkIn.FiscalYear).ReiwaLabel,
+                    await queries.LiveAsync(checkIn.FiscalYear, dimension, cancellationToken)));
+            }
+
+            return TypedResults.Ok(years);
         }).RequireAuthorization(Policies.HqReaders);
         rollups.MapPost("/rebuild", async (int? fiscalYear, RollupQueries queries, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RebuildResponse(fiscalYear, await queries.RebuildAsync(fiscalYear, cancellationToken))))

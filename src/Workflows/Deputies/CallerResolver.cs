@@ -16,9 +16,7 @@ public sealed record DeputyView(Guid Id, string PrincipalEmail, string DeputyEma
 /// </summary>
 public sealed class CallerResolver(ReformDbContext db, TimeProvider time)
 {
-    public static readonly TimeZoneInfo Japan = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
-
-    public DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Japan).DateTime);
+    public DateOnly Today => Calendar.FiscalYear.JapanDate(time.GetUtcNow());
 
     public async Task<Caller?> ResolveAsync(string userId, CancellationToken cancellationToken)
     {

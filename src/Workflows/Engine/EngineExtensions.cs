@@ -19,6 +19,8 @@ public static class EngineExtensions
         builder.Services.AddScoped<ReportQueries>();
         builder.Services.AddScoped<CheckInOpener>();
         builder.Services.AddScoped<Rollups.RollupQueries>();
+        builder.Services.AddScoped<Reminders.NotificationInbox>();
+        builder.Services.AddScoped<Rollups.RollupExport>();
         return builder;
     }
 }

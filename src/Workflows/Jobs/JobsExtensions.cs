@@ -1,5 +1,8 @@
+using AomoriReform.Workflows.Calendar;
+using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reminders;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -49,6 +52,12 @@ public static class JobsExtensions
         });
         builder.Services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         builder.Services.AddScoped<OutboxRetentionJob>();
+        builder.Services.AddScoped<YearlyCheckInJob>();
+        builder.Services.AddScoped<ReminderSweep>();
+        builder.Services.AddOptions<CheckInOptions>().BindConfiguration("CheckIns")
+            .Validate(o => CheckInOptions.TryMonthDay(o.OpenOn, out _, out _), "CheckIns:OpenOn must be a month-day from 04-01 to 12-31, such as 04-01")
+            .Validate(o => CheckInOptions.TryMonthDay(o.DueOn, out _, out _), "CheckIns:DueOn must be a month-day from 04-01 to 12-31, such as 05-31")
+            .ValidateOnStart();
         builder.Services.AddSingleton<IStartupTask, RecurringJobsRegistration>();
         return builder;
     }
@@ -79,18 +88,15 @@ public sealed class JobStorageHealthCheck(JobStorage storage, DatabaseState data
 /// <summary>Registers the recurring jobs once the job storage's schema exists.</summary>
 public sealed class RecurringJobsRegistration : IStartupTask
 {
-    public static readonly TimeZoneInfo Japan = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
-
     public int Order => 100;
 
     public Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var jobs = services.GetRequiredService<IRecurringJobManager>();
-        jobs.AddOrUpdate<OutboxRetentionJob>(
-            OutboxRetentionJob.Id,
-            job => job.RunAsync(CancellationToken.None),
-            Cron.Daily(3),
-            new RecurringJobOptions { TimeZone = Japan });
+        var japan = new RecurringJobOptions { TimeZone = FiscalYear.Japan };
+        jobs.AddOrUpdate<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3), japan);
+        jobs.AddOrUpdate<YearlyCheckInJob>(YearlyCheckInJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(0, 5), japan);
+        jobs.AddOrUpdate<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None), "*/15 * * * *", japan);
         return Task.CompletedTask;
     }
 }

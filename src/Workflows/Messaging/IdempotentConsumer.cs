@@ -13,6 +13,8 @@ public abstract class IdempotentConsumer(ReformDbContext db, TimeProvider time)
 {
     protected ReformDbContext Db => db;
 
+    protected TimeProvider Time => time;
+
     protected async Task ConsumeOnceAsync(ConsumeContext context, Func<CancellationToken, Task> handle)
     {
         var messageId = context.MessageId ?? throw new InvalidOperationException("A message without a MessageId cannot be de-duplicated.");

@@ -5,6 +5,7 @@ using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Plan;
+using AomoriReform.Workflows.Reminders;
 using AomoriReform.Workflows.Reports;
 using AomoriReform.Workflows.Rollups;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -42,6 +43,8 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
     public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<SentReminder> SentReminders => Set<SentReminder>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -261,6 +264,22 @@ public abstract class ReformDbContext(DbContextOptions options)
             projection.Property(p => p.DepartmentCode).HasMaxLength(64);
             projection.Property(p => p.Status).HasMaxLength(32);
             projection.HasIndex(p => new { p.FiscalYear, p.Status });
+        });
+
+        builder.Entity<Notification>(notification =>
+        {
+            notification.ToTable("notifications");
+            notification.Property(n => n.UserId).HasMaxLength(64);
+            notification.Property(n => n.Kind).HasConversion<string>().HasMaxLength(16);
+            notification.Property(n => n.Text).HasMaxLength(500);
+            notification.HasIndex(n => new { n.UserId, n.At });
+        });
+
+        builder.Entity<SentReminder>(sent =>
+        {
+            sent.ToTable("sent_reminders");
+            sent.HasKey(s => new { s.TaskId, s.Kind, s.Key });
+            sent.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
         });
     }
 }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AomoriReform.Contracts.Reports;
-using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Persistence;
@@ -191,7 +190,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         }
 
         var next = route.Steps.First(s => s.Id == report.StepId);
-        var due = next.Kind == StepKind.Draft ? report.DueDate : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(new DateTimeOffset(now), CallerResolver.Japan).DateTime).AddDays(next.DueDays);
+        var due = next.Kind == StepKind.Draft ? report.DueDate : Calendar.FiscalYear.JapanDate(new DateTimeOffset(now)).AddDays(next.DueDays);
         foreach (var task in OpenTasks(report, next, due, now))
         {
             db.WorkTasks.Add(task);

@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using AomoriReform.Workflows.Reminders;
+
+namespace AomoriReform.Host.Notifications;
+
+public static class NotificationEndpoints
+{
+    /// <summary>The caller's reminders, escalations and returns, newest first, and marking one read (API.md).</summary>
+    public static WebApplication MapNotifications(this WebApplication app)
+    {
+        var notifications = app.MapGroup("/api/notifications").WithTags("Notifications");
+        notifications.MapGet("/", async (ClaimsPrincipal user, NotificationInbox inbox, int? limit, CancellationToken cancellationToken) =>
+            limit is < 1 or > 500
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["must be between 1 and 500"] })
+                : Results.Ok(await inbox.ListAsync(user.FindFirstValue(ClaimTypes.NameIdentifier)!, limit ?? 100, cancellationToken)));
+        notifications.MapPost("/{id:guid}/read", async (Guid id, ClaimsPrincipal user, NotificationInbox inbox, CancellationToken cancellationToken) =>
+            await inbox.MarkReadAsync(user.FindFirstValue(ClaimTypes.NameIdentifier)!, id, cancellationToken)
+                ? Results.NoContent()
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such notification."));
+        return app;
+    }
+}

@@ -1,0 +1,135 @@
+using AomoriReform.Contracts.Reminders;
+using AomoriReform.Workflows.Calendar;
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reports;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.Reminders;
+
+/// <summary>
+/// The reminder and escalation sweep (a Hangfire recurring job). It derives what is due from
+/// the database — open tasks, their route's reminder offsets, the clock — and records what it
+/// sent, so running it twice, on two hosts at once, or after a week of downtime sends every
+/// reminder and escalation exactly once and catches up. Reminders go at 09:00 Japan time on the
+/// day; a task is overdue from the day after its due date: level 1 goes to the section chief,
+/// level 2 (a week later) to HQ.
+/// </summary>
+public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time)
+{
+    public const string Id = "reminder-sweep";
+    public const int SecondEscalationDays = 7;
+    private static readonly TimeOnly ReminderHour = new(9, 0);
+
+    private sealed record Due(WorkTask Task, ProgressReport Report, NotificationKind Kind, int Key, DateTime At);
+
+    [AutomaticRetry(Attempts = 3)]
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var today = FiscalYear.JapanDate(time.GetUtcNow());
+        var horizon = today.AddDays(31);
+        var candidates = await db.WorkTasks.AsNoTracking()
+            .Where(t => t.State == WorkTaskState.Open && t.DueDate <= horizon)
+            .Join(db.ProgressReports.AsNoTracking(), t => t.ReportId, r => r.Id, (t, r) => new { Task = t, Report = r })
+            .ToListAsync(cancellationToken);
+        var taskIds = candidates.Select(c => c.Task.Id).ToList();
+        var sent = (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))
+            .Select(s => (s.TaskId, s.Kind, s.Key)).ToHashSet();
+
+        var due = new List<Due>();
+        foreach (var (task, report) in candidates.Select(c => (c.Task, c.Report)))
+        {
+            var route = await routes.GetAsync(report.RouteName, report.RouteVersion, cancellationToken);
+            var step = route?.Steps.FirstOrDefault(s => s.Id == task.StepId);
+            foreach (var days in step?.Reminders ?? [])
+            {
+                var at = FiscalYear.JapanToUtc(task.DueDate.AddDays(-days), ReminderHour);
+                if (now >= at && task.CreatedAt < at && !sent.Contains((task.Id, NotificationKind.Reminder, days)))
+                {
+                    due.Add(new Due(task, report, NotificationKind.Reminder, days, at));
+                }
+            }
+
+            for (var level = 1; level <= 2; level++)
+            {
+                var at = FiscalYear.JapanToUtc(task.DueDate.AddDays(1 + (level - 1) * SecondEscalationDays), TimeOnly.MinValue);
+                if (now >= at && !sent.Contains((task.Id, NotificationKind.Escalation, level)))
+                {
+                    due.Add(new Due(task, report, NotificationKind.Escalation, level, at));
+                }
+            }
+        }
+
+        var done = 0;
+        foreach (var item in due.OrderBy(d => d.At))
+        {
+            if (await SendAsync(item, now, cancellationToken))
+            {
+                done++;
+            }
+        }
+
+        return done;
+    }
+
+    /// <summary>Records and sends one reminder or escalation in one transaction; false if another sweep sent it first.</summary>
+    private async Task<bool> SendAsync(Due item, DateTime now, CancellationToken cancellationToken)
+    {
+        var (task, report) = (item.Task, item.Report);
+        var title = await db.Measures.Where(m => m.Id == report.MeasureId).Select(m => m.Title).SingleAsync(cancellationToken);
+        var label = new FiscalYear(report.FiscalYear).ReiwaLabel;
+        var due = task.DueDate.ToString("yyyy/MM/dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (role, section, department) = item.Kind == NotificationKind.Reminder
+            ? (task.AssigneeRole, task.AssigneeSectionCode, task.AssigneeDepartmentCode)
+            : item.Key == 1 ? (Role.SectionChief, report.SectionCode, (string?)null) : (Role.HqReviewer, null, null);
+        var recipients = await db.Users.AsNoTracking()
+            .Where(u => u.IsActive && u.Role == role && (section == null || u.SectionCode == section) && (department == null || u.DepartmentCode == department))
+            .Select(u => u.Id)
+            .ToListAsync(cancellationToken);
+        var text = item.Kind == NotificationKind.Reminder
+            ? $"【リマインド】{label} {report.MeasureCode} {title}：期限 {due}（あと{item.Key}日）"
+            : $"【督促{(item.Key == 1 ? string.Empty : "・本部")}】{label} {report.MeasureCode} {title}：期限 {due} を過ぎています（{report.Status}）";
+
+        db.SentReminders.Add(new SentReminder { TaskId = task.Id, Kind = item.Kind, Key = item.Key, SentAt = now });
+        foreach (var userId in recipients)
+        {
+            db.Notifications.Add(new Notification
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()), UserId = userId, At = now, Kind = item.Kind, ReportId = report.Id, Text = text,
+            });
+        }
+
+        if (item.Kind == NotificationKind.Reminder)
+        {
+            outbox.Add(new TaskReminded
+            {
+                TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
+                DaysBeforeDue = item.Key, Recipients = recipients.Count, At = now,
+            }, report.Id.ToString("N"));
+        }
+        else
+        {
+            outbox.Add(new TaskEscalated
+            {
+                TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
+                Level = item.Key, EscalatedToRole = role.ToString(), Recipients = recipients.Count, At = now,
+            }, report.Id.ToString("N"));
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // Another sweep (another host) recorded this one first.
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+}

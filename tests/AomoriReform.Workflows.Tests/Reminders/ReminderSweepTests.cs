@@ -1,0 +1,88 @@
+using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Reminders;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Tests.Reminders;
+
+public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
+{
+    private static readonly DateOnly Due = new(2026, 5, 29);
+    private WorkflowServices services = null!;
+
+    public async Task InitializeAsync()
+    {
+        services = await WorkflowServices.CreateAsync(profile);
+        await services.ImportSamplesAsync(
+            "user,staff1@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
+            "user,staff2@pref.example.jp,担当 二郎,gyosei-keiei,Staff\r\n" +
+            "user,chief@pref.example.jp,課長 三郎,gyosei-keiei,SectionChief\r\n" +
+            "user,hq@pref.example.jp,本部 四郎,,HqReviewer\r\n");
+        services.Time.SetUtcNow(new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
+        var (result, _, _, _) = await services.In<CheckInOpener, (CheckInResult, CheckInView?, string?, string?)>(opener =>
+            opener.OpenAsync(new CheckInRequest(2025, Due), "system", "system", CancellationToken.None));
+        Assert.Equal(CheckInResult.Opened, result);
+    }
+
+    public async Task DisposeAsync() => await services.DisposeAsync();
+
+    private Task<int> Sweep() => services.In<ReminderSweep, int>(sweep => sweep.RunAsync(CancellationToken.None));
+
+    [Fact]
+    public async Task Across_a_week_with_three_days_of_downtime_every_reminder_and_escalation_goes_out_exactly_once()
+    {
+        var tasks = await services.Db(db => db.WorkTasks.CountAsync());
+        // Daily at 10:00 in Japan from 15 days before the due date to 9 days after; down for the
+        // three days around the 7-days-before reminder; twice at once on the due date.
+        for (var day = Due.AddDays(-15); day <= Due.AddDays(9); day = day.AddDays(1))
+        {
+            if (day >= Due.AddDays(-8) && day <= Due.AddDays(-6))
+            {
+                continue;
+            }
+
+            services.Time.SetUtcNow(new DateTimeOffset(day.ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+            if (day == Due)
+            {
+                await Task.WhenAll(Sweep(), Sweep());
+            }
+            else
+            {
+                await Sweep();
+            }
+        }
+
+        var sent = await services.Db(db => db.SentReminders.AsNoTracking().ToListAsync());
+        Assert.Equal(tasks * 5, sent.Count);
+        Assert.All(sent.GroupBy(s => s.TaskId), perTask => Assert.Equal(
+            ["Escalation:1", "Escalation:2", "Reminder:1", "Reminder:14", "Reminder:7"],
+            perTask.Select(s => $"{s.Kind}:{s.Key}").Order(StringComparer.Ordinal)));
+        var staff1 = await services.Db(db => db.Users.Where(u => u.Email == "staff1@pref.example.jp").Select(u => u.Id).SingleAsync());
+        var gyoseiTasks = await services.Db(db => db.ProgressReports.CountAsync(r => r.SectionCode == "gyosei-keiei"));
+        var forStaff = await services.Db(db => db.Notifications.AsNoTracking().Where(n => n.UserId == staff1).ToListAsync());
+        Assert.Equal(gyoseiTasks * 3, forStaff.Count(n => n.Kind == NotificationKind.Reminder));
+        Assert.Contains(forStaff, n => n.Text.Contains("令和7年度", StringComparison.Ordinal) && n.Text.Contains("あと7日", StringComparison.Ordinal));
+        var chief = await services.Db(db => db.Users.Where(u => u.Email == "chief@pref.example.jp").Select(u => u.Id).SingleAsync());
+        Assert.Equal(gyoseiTasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == chief && n.Kind == NotificationKind.Escalation)));
+        var hq = await services.Db(db => db.Users.Where(u => u.Email == "hq@pref.example.jp").Select(u => u.Id).SingleAsync());
+        Assert.Equal(tasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == hq && n.Kind == NotificationKind.Escalation)));
+        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+    }
+
+    [Fact]
+    public async Task Nothing_goes_out_before_its_time_and_a_second_sweep_sends_nothing_new()
+    {
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(-15).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+        Assert.Equal(0, await Sweep());
+
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(-14).ToDateTime(new TimeOnly(0, 30)), TimeSpan.Zero)); // 09:30 in Japan
+        var first = await Sweep();
+        var second = await Sweep();
+
+        Assert.Equal(await services.Db(db => db.WorkTasks.CountAsync()), first);
+        Assert.Equal(0, second);
+    }
+}
+
+public sealed class ReminderSweepTests_Embedded() : ReminderSweepTests(Profile.Embedded);
+
+public sealed class ReminderSweepTests_Production() : ReminderSweepTests(Profile.Production);
