@@ -46,16 +46,7 @@ app.MapPlan();
 app.MapEngine();
 app.MapRollups();
 app.MapNotifications();
-try
-{
-    await app.RunAsync();
-}
-catch (Microsoft.Extensions.Options.OptionsValidationException e)
-{
-    await Console.Error.WriteLineAsync($"Configuration error: {string.Join(" ", e.Failures)}.");
-    return 2;
-}
-
+await app.RunAsync();
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -54,10 +54,15 @@ public static class JobsExtensions
         builder.Services.AddScoped<OutboxRetentionJob>();
         builder.Services.AddScoped<YearlyCheckInJob>();
         builder.Services.AddScoped<ReminderSweep>();
-        builder.Services.AddOptions<CheckInOptions>().BindConfiguration("CheckIns")
-            .Validate(o => CheckInOptions.TryMonthDay(o.OpenOn, out _, out _), "CheckIns:OpenOn must be a month-day from 04-01 to 12-31, such as 04-01")
-            .Validate(o => CheckInOptions.TryMonthDay(o.DueOn, out _, out _), "CheckIns:DueOn must be a month-day from 04-01 to 12-31, such as 05-31")
-            .ValidateOnStart();
+        builder.Services.AddOptions<CheckInOptions>().BindConfiguration("CheckIns");
+        // Checked here, before anything starts, so a wrong value stops start-up with one line.
+        foreach (var key in new[] { "OpenOn", "DueOn" })
+        {
+            if (builder.Configuration[$"CheckIns:{key}"] is { Length: > 0 } value && !CheckInOptions.TryMonthDay(value, out _, out _))
+            {
+                throw new ReformConfigurationException($"CheckIns:{key}", "must be a month-day from 04-01 to 12-31, such as 05-31");
+            }
+        }
         builder.Services.AddSingleton<IStartupTask, RecurringJobsRegistration>();
         return builder;
     }
