@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+// The end-to-end load driver (see the README's performance section). It starts the real Host
+// as a child process on loopback, imports a generated plan, opens a check-in, drives the
+// approval chain submit -> approve -> accept over HTTP with concurrent clients, measures the
+// commit-to-rollup lag, and on PostgreSQL runs the bare approval transaction through Npgsql in
+// the same run as the machine's limit. It prints figures; it never fails on time.
+var options = Args.Parse(args);
+var embedded = options.Get("profile", "production") == "embedded";
+var measures = int.Parse(options.Get("measures", "3000"), CultureInfo.InvariantCulture);
+var clients = int.Parse(options.Get("clients", "16"), CultureInfo.InvariantCulture);
+var seconds = int.Parse(options.Get("seconds", "20"), CultureInfo.InvariantCulture);
+var postgresAdmin = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } configured
+    ? configured : "Host=127.0.0.1;Port=5432;Database=aomori_reform;Username=aomori;Password=aomori";
+const string Password = "Benchmark-Password";
+const string Url = "http://127.0.0.1:5199";
+
+var environment = new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    ["Demo__Password"] = Password,
+    ["Logging__LogLevel__Default"] = "Warning",
+    ["ConnectionStrings__RabbitMq"] = embedded ? string.Empty : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } rabbit ? rabbit : "amqp://guest:guest@127.0.0.1:5672/",
+};
+string? benchPostgres = null;
+string? dataDirectory = null;
+if (embedded)
+{
+    dataDirectory = Directory.CreateTempSubdirectory("aomori-bench-").FullName;
+    environment["Storage__DataDirectory"] = dataDirectory;
+    environment["ConnectionStrings__Postgres"] = string.Empty;
+}
+else
+{
+    benchPostgres = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = "aomori_bench", MaxPoolSize = 200 }.ConnectionString;
+    await using var admin = new NpgsqlConnection(postgresAdmin);
+    await admin.OpenAsync();
+    await new NpgsqlCommand("DROP DATABASE IF EXISTS aomori_bench WITH (FORCE)", admin).ExecuteNonQueryAsync();
+    await new NpgsqlCommand("CREATE DATABASE aomori_bench", admin).ExecuteNonQueryAsync();
+    environment["ConnectionStrings__Postgres"] = benchPostgres;
+}
+
+var host = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "AomoriReform.Host.dll"), "--urls", Url]) { RedirectStandardOutput = true, RedirectStandardError = true };
+foreach (var (key, value) in environment)
+{
+    host.Environment[key] = value;
+}
+
+using var process = Process.Start(host)!;
+_ = process.StandardOutput.ReadToEndAsync();
+_ = process.StandardError.ReadToEndAsync();
+try
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+    var ready = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            if ((await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode)
+            {
+                break;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        if (ready.Elapsed > TimeSpan.FromSeconds(60))
+        {
+            throw new TimeoutException("The host did not become ready.");
+        }
+
+        await Task.Delay(200);
+    }
+
+    Console.WriteLine($"host ready in {ready.Elapsed.TotalSeconds:F1} s ({(embedded ? "embedded: SQLite, in-memory bus" : "production: PostgreSQL, RabbitMQ")})");
+    var tokens = new ConcurrentDictionary<string, string>();
+    async Task<string> Token(string email)
+    {
+        if (tokens.TryGetValue(email, out var cached))
+        {
+            return cached;
+        }
+
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password });
+        login.EnsureSuccessStatusCode();
+        return tokens[email] = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    async Task<HttpResponseMessage> Send(HttpMethod method, string path, string email, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token(email));
+        return await http.SendAsync(request);
+    }
+
+    // A generated measures-only plan on the standard route, spread over the sample sections.
+    var sections = (await (await Send(HttpMethod.Get, "/api/plan", "hq.admin@demo.local")).Content.ReadFromJsonAsync<JsonElement>())
+        .GetProperty("viewpoints").EnumerateArray().SelectMany(v => v.GetProperty("areas").EnumerateArray()).SelectMany(a => a.GetProperty("items").EnumerateArray())
+        .SelectMany(i => i.GetProperty("measures").EnumerateArray()).Select(m => m.GetProperty("ownerSectionCode").GetString()!).Distinct().ToList();
+    var yaml = new StringBuilder("measures:\n");
+    for (var i = 0; i < measures; i++)
+    {
+        yaml.Append(CultureInfo.InvariantCulture, $"  - {{ code: \"B-{i:D6}\", item: \"2.1.1\", title: ベンチマーク取組{i}, section: {sections[i % sections.Count]} }}\n");
+    }
+
+    var import = Stopwatch.StartNew();
+    using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/plan/import") { Content = new StringContent(yaml.ToString(), Encoding.UTF8, "application/yaml") })
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token("hq.admin@demo.local"));
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    var importSeconds = import.Elapsed.TotalSeconds;
+    var opening = Stopwatch.StartNew();
+    (await Send(HttpMethod.Post, "/api/checkins", "hq.admin@demo.local", new { fiscalYear = 2025, dueDate = "2026-05-29" })).EnsureSuccessStatusCode();
+    Console.WriteLine($"plan import of {measures} generated measures: {importSeconds:F1} s; check-in opening of {measures + 109} reports: {opening.Elapsed.TotalSeconds:F1} s");
+
+    var reports = new ConcurrentQueue<(Guid Id, string Section)>();
+    for (var page = 1; ; page++)
+    {
+        var list = await (await Send(HttpMethod.Get, $"/api/reports?fiscalYear=2025&pageSize=500&page={page}", "hq.admin@demo.local")).Content.ReadFromJsonAsync<JsonElement>();
+        var items = list.GetProperty("items").EnumerateArray().Where(r => r.GetProperty("route").GetString() == "progress-report").ToList();
+        foreach (var item in items)
+        {
+            reports.Enqueue((item.GetProperty("id").GetGuid(), item.GetProperty("sectionCode").GetString()!));
+        }
+
+        if (list.GetProperty("items").GetArrayLength() < 500)
+        {
+            break;
+        }
+    }
+
+    foreach (var section in sections)
+    {
+        await Token($"{section}.staff@demo.local");
+        await Token($"{section}.chief@demo.local");
+    }
+
+    await Token("hq.reviewer@demo.local");
+
+    // The chain: each client takes a report and submits, approves and accepts it.
+    var latencies = new ConcurrentBag<double>();
+    var errors = 0;
+    var run = Stopwatch.StartNew();
+    var deadline = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (run.Elapsed < deadline && reports.TryDequeue(out var report))
+        {
+            foreach (var (action, who, version) in new[] { ("submit", $"{report.Section}.staff", 1), ("approve", $"{report.Section}.chief", 2), ("accept", "hq.reviewer", 3) })
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await Send(HttpMethod.Post, $"/api/reports/{report.Id}/{action}", $"{who}@demo.local", new { version });
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+    }));
+    var elapsed = run.Elapsed.TotalSeconds;
+    var sorted = latencies.Order().ToArray();
+    double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    var actionsPerSecond = sorted.Length / elapsed;
+    Console.WriteLine($"approval chain: {sorted.Length} actions in {elapsed:F1} s = {actionsPerSecond:F0} actions/s with {clients} clients, {errors} errors, p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms");
+
+    // Commit-to-rollup lag: one action at a time, then poll the projection for its version.
+    var lags = new List<double>();
+    for (var i = 0; i < 30 && reports.TryDequeue(out var report); i++)
+    {
+        using var response = await Send(HttpMethod.Post, $"/api/reports/{report.Id}/submit", $"{report.Section}.staff@demo.local", new { version = 1 });
+        var committed = Stopwatch.GetTimestamp();
+        while (await ProjectedVersion(report.Id) < 2 && Stopwatch.GetElapsedTime(committed) < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(2);
+        }
+
+        lags.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+    }
+
+    lags.Sort();
+    if (lags.Count > 0)
+    {
+        Console.WriteLine($"commit-to-rollup lag: p50 {lags[lags.Count / 2]:F0} ms, max {lags[^1]:F0} ms over {lags.Count} actions");
+    }
+
+    if (!embedded)
+    {
+        var bare = await BareTransactionsAsync(benchPostgres!, clients, seconds);
+        Console.WriteLine($"bare approval transaction (Npgsql, {clients} connections): {bare:F0} tx/s; actions / bare = {actionsPerSecond / bare:F2}");
+    }
+
+    process.Refresh();
+    Console.WriteLine($"host peak working set: {process.PeakWorkingSet64 / (1024 * 1024)} MB");
+}
+finally
+{
+    process.Kill(entireProcessTree: true);
+    await process.WaitForExitAsync();
+}
+
+async Task<int> ProjectedVersion(Guid reportId)
+{
+    if (embedded)
+    {
+        await using var sqlite = new SqliteConnection($"Data Source={Path.Combine(dataDirectory!, "aomori-reform.db")};Mode=ReadOnly");
+        await sqlite.OpenAsync();
+        await using var query = new SqliteCommand("SELECT version FROM report_projections WHERE report_id = $id", sqlite);
+        query.Parameters.AddWithValue("$id", reportId.ToString().ToUpperInvariant());
+        return Convert.ToInt32(await query.ExecuteScalarAsync() ?? 0, CultureInfo.InvariantCulture);
+    }
+
+    await using var connection = new NpgsqlConnection(benchPostgres);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand("SELECT version FROM report_projections WHERE report_id = @id", connection);
+    command.Parameters.AddWithValue("id", reportId);
+    return Convert.ToInt32(await command.ExecuteScalarAsync() ?? 0, CultureInfo.InvariantCulture);
+}
+
+// The approval's database work without the application: update a versioned row, close and open
+// a task, append a journal row and an outbox row, in one transaction.
+static async Task<double> BareTransactionsAsync(string connectionString, int clients, int seconds)
+{
+    await using (var setup = new NpgsqlConnection(connectionString))
+    {
+        await setup.OpenAsync();
+        await new NpgsqlCommand("""
+            DROP TABLE IF EXISTS bare_reports, bare_tasks, bare_journal, bare_outbox;
+            CREATE TABLE bare_reports (id int PRIMARY KEY, version int NOT NULL, status text NOT NULL);
+            CREATE TABLE bare_tasks (id bigserial PRIMARY KEY, report_id int NOT NULL, state text NOT NULL);
+            CREATE TABLE bare_journal (id bigserial PRIMARY KEY, report_id int NOT NULL, seq int NOT NULL, hash text NOT NULL);
+            CREATE TABLE bare_outbox (id bigserial PRIMARY KEY, payload text NOT NULL);
+            INSERT INTO bare_reports SELECT g, 1, 'Draft' FROM generate_series(1, 100000) g;
+            """, setup).ExecuteNonQueryAsync();
+    }
+
+    var done = 0;
+    var next = 0;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            var id = Interlocked.Increment(ref next) % 100000 + 1;
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand($"UPDATE bare_reports SET version = version + 1, status = 'Submitted' WHERE id = {id}"),
+                    new NpgsqlBatchCommand($"UPDATE bare_tasks SET state = 'Completed' WHERE report_id = {id} AND state = 'Open'"),
+                    new NpgsqlBatchCommand($"INSERT INTO bare_tasks (report_id, state) VALUES ({id}, 'Open')"),
+                    new NpgsqlBatchCommand($"INSERT INTO bare_journal (report_id, seq, hash) VALUES ({id}, 1, md5(random()::text))"),
+                    new NpgsqlBatchCommand("INSERT INTO bare_outbox (payload) VALUES ('{}')"),
+                },
+            };
+            await batch.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / clock.Elapsed.TotalSeconds;
+}
+
+internal sealed class Args(Dictionary<string, string> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Args(values);
+    }
+
+    public string Get(string name, string fallback) => values.TryGetValue(name, out var value) ? value : fallback;
+}
