@@ -29,11 +29,12 @@ public sealed class WorkflowServices : IAsyncDisposable
     public TestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
 
-    public static async Task<WorkflowServices> CreateAsync(Profile profile, DateTimeOffset? start = null)
+    public static async Task<WorkflowServices> CreateAsync(Profile profile, DateTimeOffset? start = null, IDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync(profile);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(database.Settings(withRabbitMq: false));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddReformProfile();
         builder.AddPersistence();
         builder.AddOrganisationAndPlan();
@@ -42,6 +43,8 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.Services.AddScoped<YearlyCheckInJob>();
         builder.Services.AddScoped<ReminderSweep>();
         builder.Services.AddOptions<CheckInOptions>();
+        builder.Services.AddScoped<MailNotificationsJob>();
+        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         var time = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         return new WorkflowServices(database, builder.Build(), time);

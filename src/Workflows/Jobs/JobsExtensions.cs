@@ -54,6 +54,8 @@ public static class JobsExtensions
         builder.Services.AddScoped<OutboxRetentionJob>();
         builder.Services.AddScoped<YearlyCheckInJob>();
         builder.Services.AddScoped<ReminderSweep>();
+        builder.Services.AddScoped<MailNotificationsJob>();
+        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         builder.Services.AddOptions<CheckInOptions>().BindConfiguration("CheckIns");
         // Checked here, before anything starts, so a wrong value stops start-up with one line.
         foreach (var key in new[] { "OpenOn", "DueOn" })
@@ -102,6 +104,7 @@ public sealed class RecurringJobsRegistration : IStartupTask
         jobs.AddOrUpdate<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3), japan);
         jobs.AddOrUpdate<YearlyCheckInJob>(YearlyCheckInJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(0, 5), japan);
         jobs.AddOrUpdate<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None), "*/15 * * * *", japan);
+        jobs.AddOrUpdate<MailNotificationsJob>(MailNotificationsJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Minutely(), japan);
         return Task.CompletedTask;
     }
 }

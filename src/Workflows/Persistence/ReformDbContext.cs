@@ -273,6 +273,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             notification.Property(n => n.Kind).HasConversion<string>().HasMaxLength(16);
             notification.Property(n => n.Text).HasMaxLength(500);
             notification.HasIndex(n => new { n.UserId, n.At });
+            notification.HasIndex(n => n.At).HasDatabaseName("ix_notifications_unmailed").HasFilter("emailed_at IS NULL");
         });
 
         builder.Entity<SentReminder>(sent =>

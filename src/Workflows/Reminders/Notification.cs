@@ -17,6 +17,9 @@ public sealed class Notification
     public Guid ReportId { get; set; }
     public required string Text { get; set; }
     public DateTime? ReadAt { get; set; }
+
+    /// <summary>When the e-mail copy went out; null while unsent or when no SMTP server is configured.</summary>
+    public DateTime? EmailedAt { get; set; }
 }
 
 /// <summary>

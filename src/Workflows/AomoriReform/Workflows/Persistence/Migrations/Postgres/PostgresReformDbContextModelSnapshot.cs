@@ -553,6 +553,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
+                    b.Property<DateTime?>("EmailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("emailed_at");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -581,6 +585,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_notifications");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_notifications_unmailed")
+                        .HasFilter("emailed_at IS NULL");
 
                     b.HasIndex("UserId", "At")
                         .HasDatabaseName("ix_notifications_user_id_at");

@@ -546,6 +546,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("at");
 
+                    b.Property<DateTime?>("EmailedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("emailed_at");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -574,6 +578,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_notifications");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_notifications_unmailed")
+                        .HasFilter("emailed_at IS NULL");
 
                     b.HasIndex("UserId", "At")
                         .HasDatabaseName("ix_notifications_user_id_at");
