@@ -264,6 +264,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             projection.Property(p => p.DepartmentCode).HasMaxLength(64);
             projection.Property(p => p.Status).HasMaxLength(32);
             projection.HasIndex(p => new { p.FiscalYear, p.Status });
+            projection.Property(p => p.Version).IsConcurrencyToken();
         });
 
         builder.Entity<Notification>(notification =>

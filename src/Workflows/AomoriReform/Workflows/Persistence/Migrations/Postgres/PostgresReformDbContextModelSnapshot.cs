@@ -980,6 +980,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnName("updated_at");
 
                     b.Property<int>("Version")
+                        .IsConcurrencyToken()
                         .HasColumnType("integer")
                         .HasColumnName("version");
 

@@ -971,6 +971,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnName("updated_at");
 
                     b.Property<int>("Version")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
