@@ -10,7 +10,8 @@ namespace AomoriReform.Workflows.Rollups;
 /// Keeps <see cref="ReportProjection"/> current from the report events, in batches: one
 /// transaction applies up to a few hundred events and records their message ids. A message id
 /// seen before is skipped, an event older than the row's version is ignored, and the row's
-/// version is a concurrency token (a concurrent batch that lost the race retries), so
+/// update is conditional on the version (two batches racing on one report cannot regress it;
+/// a clash on inserting a new row fails the batch, which the retry then applies as updates), so
 /// redelivery and reordering leave the projection equal to a rebuild.
 /// </summary>
 public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider time) :
@@ -47,39 +48,37 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
             return;
         }
 
-        var reportIds = fresh.Select(m => m.Event.ReportId).Distinct().ToList();
-        var rows = await db.ReportProjections.Where(p => reportIds.Contains(p.ReportId)).ToDictionaryAsync(p => p.ReportId, cancellationToken);
-        var missing = reportIds.Where(id => !rows.ContainsKey(id)).ToList();
+        var now = time.GetUtcNow().UtcDateTime;
+        db.ProcessedMessages.AddRange(fresh.Select(m => new ProcessedMessage { Consumer = Name, MessageId = m.MessageId, ProcessedAt = now }));
+
+        // The newest event of each report wins; rows are touched in report order so that two
+        // batches never lock the same rows in opposite orders.
+        var newest = fresh.Select(m => m.Event).GroupBy(e => e.ReportId).Select(g => g.MaxBy(e => e.Version)!).OrderBy(e => e.ReportId).ToList();
+        var reportIds = newest.Select(e => e.ReportId).ToList();
+        var existing = (await db.ReportProjections.AsNoTracking().Where(p => reportIds.Contains(p.ReportId)).Select(p => p.ReportId).ToListAsync(cancellationToken)).ToHashSet();
+        var missing = reportIds.Where(id => !existing.Contains(id)).ToList();
         // The due date is fixed when the check-in opens. An event of a report this database does
         // not hold (another environment sharing the broker) is not ours to project.
         var dueDates = missing.Count == 0
             ? []
             : await db.ProgressReports.Where(r => missing.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.DueDate, cancellationToken);
-        var now = time.GetUtcNow().UtcDateTime;
-        foreach (var (messageId, e) in fresh.OrderBy(m => m.Event.Version))
+        foreach (var e in newest)
         {
-            db.ProcessedMessages.Add(new ProcessedMessage { Consumer = Name, MessageId = messageId, ProcessedAt = now });
-            if (!rows.TryGetValue(e.ReportId, out var row))
+            if (existing.Contains(e.ReportId))
             {
-                if (!dueDates.TryGetValue(e.ReportId, out var due))
-                {
-                    continue;
-                }
-
-                row = rows[e.ReportId] = new ReportProjection
+                // A conditional update: an older or repeated event changes nothing, and a
+                // concurrent batch cannot overwrite a newer version with an older one.
+                await db.ReportProjections
+                    .Where(p => p.ReportId == e.ReportId && p.Version < e.Version)
+                    .ExecuteUpdateAsync(set => set.SetProperty(p => p.Status, e.Status).SetProperty(p => p.Version, e.Version).SetProperty(p => p.UpdatedAt, e.At), cancellationToken);
+            }
+            else if (dueDates.TryGetValue(e.ReportId, out var due))
+            {
+                db.ReportProjections.Add(new ReportProjection
                 {
                     ReportId = e.ReportId, FiscalYear = e.FiscalYear, MeasureCode = e.MeasureCode, ItemCode = e.ItemCode,
                     SectionCode = e.SectionCode, DepartmentCode = e.DepartmentCode, Status = e.Status, Version = e.Version, DueDate = due, UpdatedAt = e.At,
-                };
-                db.ReportProjections.Add(row);
-                continue;
-            }
-
-            if (e.Version > row.Version)
-            {
-                row.Status = e.Status;
-                row.Version = e.Version;
-                row.UpdatedAt = e.At;
+                });
             }
         }
 
