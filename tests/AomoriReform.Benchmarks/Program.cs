@@ -176,6 +176,16 @@ try
     var actionsPerSecond = sorted.Length / elapsed;
     Console.WriteLine($"approval chain: {sorted.Length} actions in {elapsed:F1} s = {actionsPerSecond:F0} actions/s with {clients} clients, {errors} errors, p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms");
 
+    // How long the projection needs to catch up with everything the load committed.
+    var drain = Stopwatch.StartNew();
+    var expectedAccepted = sorted.Length / 3;
+    while (await AcceptedInProjection() < expectedAccepted && drain.Elapsed < TimeSpan.FromSeconds(120))
+    {
+        await Task.Delay(100);
+    }
+
+    Console.WriteLine($"projection caught up {drain.Elapsed.TotalSeconds:F1} s after the load ended");
+
     // Commit-to-rollup lag: one action at a time, then poll the projection for its version.
     var lags = new List<double>();
     for (var i = 0; i < 30 && reports.TryDequeue(out var report); i++)
@@ -209,6 +219,23 @@ finally
 {
     process.Kill(entireProcessTree: true);
     await process.WaitForExitAsync();
+}
+
+async Task<int> AcceptedInProjection()
+{
+    const string Sql = "SELECT count(*) FROM report_projections WHERE status = 'Accepted'";
+    if (embedded)
+    {
+        await using var sqlite = new SqliteConnection($"Data Source={Path.Combine(dataDirectory!, "aomori-reform.db")};Mode=ReadOnly");
+        await sqlite.OpenAsync();
+        await using var count = new SqliteCommand(Sql, sqlite);
+        return Convert.ToInt32(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    await using var connection = new NpgsqlConnection(benchPostgres);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(Sql, connection);
+    return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
 }
 
 async Task<int> ProjectedVersion(Guid reportId)

@@ -23,14 +23,15 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows through MassTransit in commit order, in batches, and
-/// marks them sent. A crash after publishing but before marking re-publishes the batch on
+/// Publishes committed outbox rows through MassTransit in batches, in commit order within each
+/// stream (a report), streams concurrently, and marks them sent. A crash after publishing but before marking re-publishes the batch on
 /// restart with the same message ids, which idempotent consumers ignore. On PostgreSQL one
 /// host at a time dispatches (a transaction-scoped advisory lock), which keeps the order.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes,
     IBus bus,
+    Hosting.ReformProfile profile,
     OutboxSignal signal,
     DatabaseState database,
     TimeProvider time,
@@ -104,12 +105,19 @@ public sealed partial class OutboxDispatcher(
             return 0;
         }
 
-        foreach (var row in batch)
+        // Streams (one report each) publish concurrently to hide the broker's round trips; within
+        // a stream, strictly in commit order. The in-memory bus has no round trip to hide.
+        var streams = batch.GroupBy(row => row.StreamId ?? row.MessageId.ToString("N"));
+        var parallelism = profile.UsesRabbitMq ? 32 : 1;
+        await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (stream, token) =>
         {
-            var type = ContractTypes.Resolve(row.MessageType);
-            var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
-            await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
-        }
+            foreach (var row in stream)
+            {
+                var type = ContractTypes.Resolve(row.MessageType);
+                var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
+                await bus.Publish(message, type, context => context.MessageId = row.MessageId, token);
+            }
+        });
 
         var sequences = batch.Select(m => m.Sequence).ToList();
         var now = time.GetUtcNow().UtcDateTime;

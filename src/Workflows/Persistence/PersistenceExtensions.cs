@@ -35,6 +35,8 @@ public static class PersistenceExtensions
         return builder;
     }
 
+    private static readonly SqliteWriteGate WriteGate = new();
+
     public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
@@ -44,7 +46,7 @@ public static class PersistenceExtensions
         options
             .UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(new SqliteBusyTimeout());
+            .AddInterceptors(new SqliteBusyTimeout(), WriteGate, new SqliteWriteGateRelease(WriteGate));
 
     public static DbContextOptionsBuilder<T> ConfigurePostgres<T>(DbContextOptionsBuilder<T> options, string connectionString)
         where T : DbContext
