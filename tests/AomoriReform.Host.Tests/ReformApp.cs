@@ -23,6 +23,9 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("Demo:Password", DemoPassword);
+        // Each test host has its own queues on the shared broker, gone when it disconnects.
+        builder.UseSetting("Messaging:EndpointPrefix", $"t{Guid.NewGuid():N}"[..13]);
+        builder.UseSetting("Messaging:TemporaryQueues", "true");
         foreach (var (key, value) in Database.Settings())
         {
             builder.UseSetting(key, value);

@@ -1,5 +1,6 @@
 using AomoriReform.Workflows.Hosting;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -14,9 +15,25 @@ public static class MessagingExtensions
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
     {
         var profile = builder.GetReformProfile();
+        // Several environments (or test hosts) can share one broker: each names its queues with
+        // its own prefix, and temporary queues vanish when their host disconnects.
+        var prefix = builder.Configuration["Messaging:EndpointPrefix"];
+        var temporary = builder.Configuration.GetValue<bool>("Messaging:TemporaryQueues");
         builder.Services.AddMassTransit(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(string.IsNullOrWhiteSpace(prefix) ? null : prefix, false));
+            if (temporary)
+            {
+                bus.AddConfigureEndpointsCallback((_, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        rabbit.AutoDelete = true;
+                        rabbit.Durable = false;
+                    }
+                });
+            }
+
             bus.AddConsumers(typeof(MessagingExtensions).Assembly);
             if (profile.UsesRabbitMq)
             {

@@ -56,10 +56,13 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var projections = db.ReportProjections.Where(p => fiscalYear == null || p.FiscalYear == fiscalYear);
         await projections.ExecuteDeleteAsync(cancellationToken);
+        // One set-based statement; a null year must not reach PostgreSQL as an untyped parameter.
+        var year = fiscalYear ?? -1;
+        var all = fiscalYear is null;
         var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO report_projections (report_id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at)
             SELECT id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at
-            FROM progress_reports WHERE {fiscalYear} IS NULL OR fiscal_year = {fiscalYear}
+            FROM progress_reports WHERE {all} OR fiscal_year = {year}
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;

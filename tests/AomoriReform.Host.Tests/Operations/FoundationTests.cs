@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using AomoriReform.Contracts.Plan;
 using AomoriReform.Workflows.Jobs;
@@ -183,37 +182,9 @@ public sealed class StartupTests
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunHostAsync(Dictionary<string, string> environment)
+    private static Task<(int ExitCode, string Output, string Error)> RunHostAsync(Dictionary<string, string> environment)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "AomoriReform.Host.dll");
-        var start = new ProcessStartInfo("dotnet", [host, "--urls", "http://127.0.0.1:0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.Environment.Remove("ConnectionStrings__Postgres");
-        start.Environment.Remove("ConnectionStrings__RabbitMq");
-        start.Environment["Storage__DataDirectory"] = Directory.CreateTempSubdirectory("aomori-start-").FullName;
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output, await error);
+        environment["Storage__DataDirectory"] = Directory.CreateTempSubdirectory("aomori-start-").FullName;
+        return HostProcess.RunAsync(environment, "--urls", "http://127.0.0.1:0");
     }
 }
