@@ -71,6 +71,37 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "notifications",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    report_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    text = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    read_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    emailed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_notifications", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "processed_messages",
+                columns: table => new
+                {
+                    consumer = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    processed_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_processed_messages", x => new { x.consumer, x.message_id });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "progress_reports",
                 columns: table => new
                 {
@@ -104,6 +135,40 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         principalTable: "measures",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "report_projections",
+                columns: table => new
+                {
+                    report_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    fiscal_year = table.Column<int>(type: "INTEGER", nullable: false),
+                    measure_code = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    item_code = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    section_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    department_code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_report_projections", x => x.report_id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sent_reminders",
+                columns: table => new
+                {
+                    task_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    key = table.Column<int>(type: "INTEGER", nullable: false),
+                    sent_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sent_reminders", x => new { x.task_id, x.kind, x.key });
                 });
 
             migrationBuilder.CreateTable(
@@ -197,6 +262,22 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_notifications_unmailed",
+                table: "notifications",
+                column: "at",
+                filter: "emailed_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notifications_user_id_at",
+                table: "notifications",
+                columns: new[] { "user_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_processed_messages_processed_at",
+                table: "processed_messages",
+                column: "processed_at");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_progress_reports_fiscal_year_status",
                 table: "progress_reports",
                 columns: new[] { "fiscal_year", "status" });
@@ -211,6 +292,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                 name: "ix_progress_reports_section_code_fiscal_year",
                 table: "progress_reports",
                 columns: new[] { "section_code", "fiscal_year" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_report_projections_fiscal_year_status",
+                table: "report_projections",
+                columns: new[] { "fiscal_year", "status" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_tasks_inbox",
@@ -238,6 +324,18 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "journal_entries");
+
+            migrationBuilder.DropTable(
+                name: "notifications");
+
+            migrationBuilder.DropTable(
+                name: "processed_messages");
+
+            migrationBuilder.DropTable(
+                name: "report_projections");
+
+            migrationBuilder.DropTable(
+                name: "sent_reminders");
 
             migrationBuilder.DropTable(
                 name: "work_tasks");

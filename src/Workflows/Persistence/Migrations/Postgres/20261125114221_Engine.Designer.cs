@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresReformDbContext))]
-    [Migration("20261125104807_ProjectionConcurrency")]
-    partial class ProjectionConcurrency
+    [Migration("20261125114221_Engine")]
+    partial class Engine
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

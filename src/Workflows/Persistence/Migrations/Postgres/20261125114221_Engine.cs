@@ -72,6 +72,37 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "notifications",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    report_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    text = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    read_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    emailed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_notifications", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "processed_messages",
+                columns: table => new
+                {
+                    consumer = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    processed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_processed_messages", x => new { x.consumer, x.message_id });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "progress_reports",
                 columns: table => new
                 {
@@ -105,6 +136,40 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         principalTable: "measures",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "report_projections",
+                columns: table => new
+                {
+                    report_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    fiscal_year = table.Column<int>(type: "integer", nullable: false),
+                    measure_code = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    item_code = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    section_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    department_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    due_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_report_projections", x => x.report_id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sent_reminders",
+                columns: table => new
+                {
+                    task_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    key = table.Column<int>(type: "integer", nullable: false),
+                    sent_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sent_reminders", x => new { x.task_id, x.kind, x.key });
                 });
 
             migrationBuilder.CreateTable(
@@ -198,6 +263,22 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_notifications_unmailed",
+                table: "notifications",
+                column: "at",
+                filter: "emailed_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notifications_user_id_at",
+                table: "notifications",
+                columns: new[] { "user_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_processed_messages_processed_at",
+                table: "processed_messages",
+                column: "processed_at");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_progress_reports_fiscal_year_status",
                 table: "progress_reports",
                 columns: new[] { "fiscal_year", "status" });
@@ -212,6 +293,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                 name: "ix_progress_reports_section_code_fiscal_year",
                 table: "progress_reports",
                 columns: new[] { "section_code", "fiscal_year" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_report_projections_fiscal_year_status",
+                table: "report_projections",
+                columns: new[] { "fiscal_year", "status" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_work_tasks_inbox",
@@ -239,6 +325,18 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "journal_entries");
+
+            migrationBuilder.DropTable(
+                name: "notifications");
+
+            migrationBuilder.DropTable(
+                name: "processed_messages");
+
+            migrationBuilder.DropTable(
+                name: "report_projections");
+
+            migrationBuilder.DropTable(
+                name: "sent_reminders");
 
             migrationBuilder.DropTable(
                 name: "work_tasks");
