@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AomoriReform.Tests;
 
@@ -19,10 +20,15 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
 
     public TestDatabase Database { get; } = database;
 
+    /// <summary>Every line the host logged, as "Category: message".</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("Demo:Password", DemoPassword);
+        // Tests sign in many accounts from one address; the throttle's own tests set it lower.
+        builder.UseSetting("Identity:LoginsPerClientPerMinute", "10000");
         // Each test host has its own queues on the shared broker, gone when it disconnects.
         builder.UseSetting("Messaging:EndpointPrefix", $"t{Guid.NewGuid():N}"[..13]);
         builder.UseSetting("Messaging:TemporaryQueues", "true");
@@ -36,6 +42,7 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(new LogSink(Logs)));
         if (time is not null)
         {
             builder.ConfigureTestServices(services => services.AddSingleton(time));
@@ -60,6 +67,31 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
     }
 
     public sealed record TokenResponse(string TokenType, string AccessToken, int ExpiresIn, string RefreshToken);
+}
+
+/// <summary>Keeps the host's log lines for assertions.</summary>
+internal sealed class LogSink(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lines.Enqueue($"{category}: {formatter(state, exception)}");
+            }
+        }
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

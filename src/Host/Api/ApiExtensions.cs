@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using AomoriReform.Host.Identity;
 using Scalar.AspNetCore;
 
 namespace AomoriReform.Host.Api;
@@ -30,6 +31,7 @@ public static class ApiExtensions
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddOpenApi();
+        builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = FileBodyLimit);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -41,9 +43,18 @@ public static class ApiExtensions
 
     public static WebApplication UseApi(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
+        if (!app.Environment.IsDevelopment())
+        {
+            // Only on HTTPS requests, and never for localhost.
+            app.UseHsts();
+        }
+
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseCookieRequestForgeryCheck();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment() || !app.Services.GetRequiredService<AomoriReform.Workflows.Hosting.ReformProfile>().UsesPostgres)

@@ -1,7 +1,9 @@
 using System.Security.Claims;
+using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -16,16 +18,10 @@ public static class ReformClaims
     public const string DisplayName = "aomori:name";
 }
 
-/// <summary>Names of the authorization policies; endpoints name a policy, never a role list.</summary>
-public static class Policies
-{
-    public const string HqAdmin = nameof(HqAdmin);
-    public const string AuditReaders = nameof(AuditReaders);
-    public const string HqReaders = nameof(HqReaders);
-}
-
 public static class SignInExtensions
 {
+    public const string CookieName = "aomori.auth";
+
     /// <summary>
     /// ASP.NET Core Identity on our database: bearer tokens for the API, cookies for the web
     /// UI, data-protection keys in the database so every host reads every token.
@@ -43,8 +39,8 @@ public static class SignInExtensions
                 identity.Password.RequireDigit = false;
                 identity.Password.RequireUppercase = false;
                 identity.Password.RequireLowercase = false;
-                identity.Lockout.MaxFailedAccessAttempts = 5;
-                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                identity.Lockout.MaxFailedAccessAttempts = builder.Configuration.GetValue("Identity:LockoutFailures", 5);
+                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:LockoutMinutes", 15));
             })
             .AddEntityFrameworkStores<ReformDbContext>()
             .AddClaimsPrincipalFactory<ReformClaimsPrincipalFactory>();
@@ -56,20 +52,29 @@ public static class SignInExtensions
         });
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.Cookie.Name = "aomori.auth";
+            cookie.Cookie.Name = CookieName;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Secure-only in Production; Development and the embedded default serve plain http://localhost.
+            cookie.Cookie.SecurePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:CookieMinutes", 60));
+            cookie.SlidingExpiration = true;
             // The API answers 401/403; redirects to a sign-in page are for the web UI to come.
             cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
         });
         builder.Services.AddDataProtection().SetApplicationName("AomoriReform").PersistKeysToDbContext<ReformDbContext>();
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(Policies.HqAdmin, policy => policy.RequireRole(nameof(Role.HqAdmin)))
-            .AddPolicy(Policies.AuditReaders, policy => policy.RequireRole(nameof(Role.Auditor), nameof(Role.HqAdmin)))
-            .AddPolicy(Policies.HqReaders, policy => policy.RequireRole(nameof(Role.HqReviewer), nameof(Role.HqAdmin), nameof(Role.Committee), nameof(Role.Auditor)));
+        builder.Services.AddAuthorizationBuilder().AddReformPolicies();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<IAuthorizationHandler, CallerAuthorizationHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, SessionAwareResultHandler>();
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.HeaderName = CookieRequestForgery.HeaderName;
+            antiforgery.Cookie.Name = "aomori.xsrf";
+            antiforgery.Cookie.SecurePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        });
+        builder.AddLoginThrottle();
         return builder;
     }
 
@@ -82,14 +87,11 @@ public static class SignInExtensions
     public static WebApplication MapSignIn(this WebApplication app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
-        auth.MapPost("/login", LoginAsync).AllowAnonymous();
-        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
-        auth.MapPost("/logout", async (SignInManager<ReformUser> signIn) =>
-        {
-            await signIn.SignOutAsync();
-            return TypedResults.NoContent();
-        });
-        app.MapGet("/api/me", MeAsync).WithTags("Identity");
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy);
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy);
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.SignedIn);
+        auth.MapGet("/antiforgery", CookieRequestForgery.IssueAsync).RequireAuthorization(Policies.SignedIn);
+        app.MapGet("/api/me", MeAsync).WithTags("Identity").RequireAuthorization(Policies.SignedIn);
         return app;
     }
 
@@ -104,7 +106,7 @@ public static class SignInExtensions
     /// <c>{tokenType, accessToken, expiresIn, refreshToken}</c>; with <c>?useCookies=true</c>
     /// the cookie handler sets the sign-in cookie instead.
     /// </summary>
-    private static async Task<IResult> LoginAsync(LoginRequest login, bool? useCookies, SignInManager<ReformUser> signIn)
+    private static async Task<IResult> LoginAsync(LoginRequest login, bool? useCookies, SignInManager<ReformUser> signIn, LoginThrottle throttle)
     {
         if (string.IsNullOrWhiteSpace(login.Email) || string.IsNullOrEmpty(login.Password))
         {
@@ -122,6 +124,11 @@ public static class SignInExtensions
             return TypedResults.ValidationProblem(errors, title: "Email and password are required");
         }
 
+        if (throttle.Refuse(login.Email) is { } refused)
+        {
+            return refused;
+        }
+
         signIn.AuthenticationScheme = useCookies == true ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
         var result = await signIn.PasswordSignInAsync(login.Email.Trim(), login.Password, isPersistent: false, lockoutOnFailure: true);
         if (!result.Succeeded)
@@ -137,19 +144,34 @@ public static class SignInExtensions
     }
 
     private static async Task<IResult> RefreshAsync(
-        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time)
+        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time, ReformProfile profile)
     {
         var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
         var ticket = string.IsNullOrEmpty(refresh.RefreshToken) ? null : protector.Unprotect(refresh.RefreshToken);
         if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
             || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user
-            || !user.IsActive)
+            || !user.IsActive || (user.IsDemo && !profile.DemoEnabled))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid or expired.");
         }
 
         var principal = await signIn.CreateUserPrincipalAsync(user);
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+    }
+
+    /// <summary>
+    /// Ends every session of the account: the cookie is removed, and the new security stamp makes
+    /// every earlier cookie, access token and refresh token of the account answer 401.
+    /// </summary>
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, SignInManager<ReformUser> signIn)
+    {
+        if (await signIn.UserManager.GetUserAsync(principal) is { } user)
+        {
+            await signIn.UserManager.UpdateSecurityStampAsync(user);
+        }
+
+        await signIn.SignOutAsync();
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> MeAsync(ClaimsPrincipal principal, UserManager<ReformUser> users)
@@ -188,7 +210,11 @@ public sealed class ReformClaimsPrincipalFactory(UserManager<ReformUser> users, 
 }
 
 /// <summary>Deactivated users (no longer in the organisation file) cannot sign in.</summary>
-public sealed class ActiveUserConfirmation : IUserConfirmation<ReformUser>
+/// <summary>
+/// Deactivated users (no longer in the organisation file) cannot sign in, nor can demo accounts
+/// outside demo mode (a database first run in Development and then put into Production).
+/// </summary>
+public sealed class ActiveUserConfirmation(ReformProfile profile) : IUserConfirmation<ReformUser>
 {
-    public Task<bool> IsConfirmedAsync(UserManager<ReformUser> manager, ReformUser user) => Task.FromResult(user.IsActive);
+    public Task<bool> IsConfirmedAsync(UserManager<ReformUser> manager, ReformUser user) => Task.FromResult(user.IsActive && (profile.DemoEnabled || !user.IsDemo));
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.Hosting;
+using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -21,6 +23,9 @@ public static partial class OperationsEndpoints
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = WriteReadinessAsync,
         }).AllowAnonymous();
+
+        // The job dashboard (Hangfire): HQ administrators only, never anonymous or local-only.
+        app.MapHangfireDashboardWithAuthorizationPolicy(Policies.HqAdmin, "/hangfire", new DashboardOptions { DashboardTitle = "AomoriReform jobs", DisplayStorageConnectionString = false });
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AomoriReform");
         var profile = app.Services.GetRequiredService<ReformProfile>();

@@ -14,7 +14,8 @@ public static class PlanEndpoints
         plan.MapGet("/", async (PlanView view, CancellationToken cancellationToken) =>
             await view.GetAsync(cancellationToken) is { } response
                 ? Results.Ok(response)
-                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet."));
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet."))
+            .RequireAuthorization(Policies.SignedIn);
         plan.MapGet("/export", async Task<IResult> (string? format, PlanView view, CancellationToken cancellationToken) =>
         {
             if (format is not (null or "csv"))
@@ -25,7 +26,7 @@ public static class PlanEndpoints
             return await view.ExportCsvAsync(cancellationToken) is { } csv
                 ? TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv")
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet.");
-        });
+        }).RequireAuthorization(Policies.SignedIn);
         plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin);
         return app;
     }

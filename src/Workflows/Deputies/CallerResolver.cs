@@ -1,5 +1,5 @@
 using AomoriReform.Workflows.Engine;
-using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,30 +12,55 @@ public sealed record DeputyView(Guid Id, string PrincipalEmail, string DeputyEma
 /// <summary>
 /// Builds the <see cref="Caller"/> for a signed-in user from the database (role and section as
 /// of now, not as of when the token was issued) with the principals they deputise for today
-/// (Japan date), and records deputy appointments.
+/// (Japan date), and records deputy appointments. Scoped: a request resolves its caller once,
+/// in the authorization policy, and the endpoint reuses it.
 /// </summary>
-public sealed class CallerResolver(ReformDbContext db, TimeProvider time)
+public sealed class CallerResolver(ReformDbContext db, TimeProvider time, ReformProfile profile)
 {
+    private readonly Dictionary<string, (Caller? Caller, string? Stamp)> resolved = new(StringComparer.Ordinal);
+
     public DateOnly Today => Calendar.FiscalYear.JapanDate(time.GetUtcNow());
 
-    public async Task<Caller?> ResolveAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>The active user with this id, or null. Demo accounts count as inactive outside demo mode.</summary>
+    public async Task<Caller?> ResolveAsync(string userId, CancellationToken cancellationToken) =>
+        (await LoadAsync(userId, cancellationToken)).Caller;
+
+    /// <summary>
+    /// The caller of a session (token or cookie) that carries <paramref name="securityStamp"/>: null
+    /// when the user is gone or inactive, or the stamp has changed since the session began
+    /// (sign-out, password change), which ends every earlier session at once.
+    /// </summary>
+    public async Task<Caller?> ResolveSessionAsync(string userId, string? securityStamp, CancellationToken cancellationToken)
     {
+        var (caller, stamp) = await LoadAsync(userId, cancellationToken);
+        return caller is not null && securityStamp is not null && string.Equals(stamp, securityStamp, StringComparison.Ordinal) ? caller : null;
+    }
+
+    private async Task<(Caller? Caller, string? Stamp)> LoadAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (resolved.TryGetValue(userId, out var known))
+        {
+            return known;
+        }
+
+        var demo = profile.DemoEnabled;
         var user = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId && u.IsActive)
-            .Select(u => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
+            .Where(u => u.Id == userId && u.IsActive && (demo || !u.IsDemo))
+            .Select(u => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp })
             .SingleOrDefaultAsync(cancellationToken);
         if (user is null)
         {
-            return null;
+            return resolved[userId] = (null, null);
         }
 
         var today = Today;
         var principals = await db.Deputies.AsNoTracking()
             .Where(d => d.DeputyId == userId && d.From <= today && d.To >= today)
-            .Join(db.Users.Where(u => u.IsActive), d => d.PrincipalId, u => u.Id, (_, u) => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
+            .Join(db.Users.Where(u => u.IsActive && (demo || !u.IsDemo)), d => d.PrincipalId, u => u.Id, (_, u) => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
             .ToListAsync(cancellationToken);
-        return new Caller(user.Id, user.DisplayName, user.Role, user.SectionCode, user.DepartmentCode,
+        var caller = new Caller(user.Id, user.DisplayName, user.Role, user.SectionCode, user.DepartmentCode,
             principals.DistinctBy(p => p.Id).Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
+        return resolved[userId] = (caller, user.SecurityStamp);
     }
 
     /// <summary>A chief or head names a deputy for a date range. Null with a field error when the request is invalid.</summary>
@@ -88,6 +113,4 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time)
         var principalEmail = await db.Users.Where(u => u.Id == principal.UserId).Select(u => u.Email!).SingleAsync(cancellationToken);
         return (new DeputyView(appointment.Id, principalEmail, deputy.Email!, from, to), null, null);
     }
-
-    public static bool MayAppoint(Caller caller) => caller.Role is Role.SectionChief or Role.DepartmentHead;
 }

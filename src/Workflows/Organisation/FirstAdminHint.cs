@@ -13,7 +13,9 @@ public sealed partial class FirstAdminHint(ILogger<FirstAdminHint> logger) : ISt
     public async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<ReformDbContext>();
-        if (!await db.Users.AnyAsync(u => u.Role == Role.HqAdmin && u.IsActive, cancellationToken))
+        // Outside demo mode, demo accounts left in the database cannot sign in, so they do not count.
+        var demo = services.GetRequiredService<Hosting.ReformProfile>().DemoEnabled;
+        if (!await db.Users.AnyAsync(u => u.Role == Role.HqAdmin && u.IsActive && (demo || !u.IsDemo), cancellationToken))
         {
             LogNoAdmin(logger);
         }

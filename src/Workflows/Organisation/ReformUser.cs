@@ -8,6 +8,9 @@ namespace AomoriReform.Workflows.Organisation;
 /// </summary>
 public sealed class ReformUser : IdentityUser
 {
+    /// <summary>Every account locks after repeated wrong passwords, however it was created (imports add rows directly).</summary>
+    public ReformUser() => LockoutEnabled = true;
+
     public string DisplayName { get; set; } = string.Empty;
     public Role Role { get; set; }
     public string? SectionCode { get; set; }

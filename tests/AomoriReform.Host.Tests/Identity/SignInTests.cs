@@ -102,14 +102,30 @@ public abstract class SignInTests(Profile profile) : IAsyncLifetime
         var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = true });
 
         var login = await client.PostAsJsonAsync("/api/auth/login?useCookies=true", new { email = "auditor@demo.local", password = ReformApp.DemoPassword });
+        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("aomori.auth=", StringComparison.Ordinal)).Split(';')[0];
         var me = await client.GetAsync(new Uri("/api/me", UriKind.Relative));
-        await client.PostAsync(new Uri("/api/auth/logout", UriKind.Relative), null);
+        var forged = await client.PostAsync(new Uri("/api/auth/logout", UriKind.Relative), null);
+        var stillIn = await client.GetAsync(new Uri("/api/me", UriKind.Relative));
+        var antiforgery = await client.GetFromJsonAsync<JsonElement>("/api/auth/antiforgery");
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
+        logout.Headers.Add(antiforgery.GetProperty("headerName").GetString()!, antiforgery.GetProperty("token").GetString());
+        var loggedOut = await client.SendAsync(logout);
         var after = await client.GetAsync(new Uri("/api/me", UriKind.Relative));
+        var replay = app.CreateClient();
+        replay.DefaultRequestHeaders.Add("Cookie", cookie);
+        var replayed = await replay.GetAsync(new Uri("/api/me", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.Contains(login.Headers.GetValues("Set-Cookie"), c => c.Contains("httponly", StringComparison.OrdinalIgnoreCase) && c.Contains("samesite=strict", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        // A cookie request without the antiforgery header is refused and changes nothing.
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.True((await forged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("X-XSRF-TOKEN", out _));
+        Assert.Equal(HttpStatusCode.OK, stillIn.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, loggedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        // The cookie copied before the sign-out no longer works either.
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
     }
 
     [Fact]

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+
+namespace AomoriReform.Host.Identity;
+
+/// <summary>
+/// Limits sign-in attempts per client address (the rate-limiting middleware, before the body is
+/// read) and per account (here, once the email is known), each in a one-minute window, answering
+/// 429 with <c>Retry-After</c>. Lockout after repeated wrong passwords is Identity's, in the
+/// database, so it holds across hosts; these windows are per host.
+/// </summary>
+public sealed class LoginThrottle : IDisposable
+{
+    public const string ClientPolicy = "login-per-client";
+
+    private readonly PartitionedRateLimiter<string> perAccount;
+
+    public LoginThrottle(int perAccountPerMinute)
+    {
+        perAccount = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.GetFixedWindowLimiter(email, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = perAccountPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+    }
+
+    /// <summary>A 429 problem when this account has had too many attempts this minute; otherwise null.</summary>
+    public IResult? Refuse(string? email)
+    {
+        using var lease = perAccount.AttemptAcquire((email ?? string.Empty).Trim().ToUpperInvariant());
+        return lease.IsAcquired ? null : TooMany(lease);
+    }
+
+    public void Dispose() => perAccount.Dispose();
+
+    private static IResult TooMany(RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
+        return new TooManyAttempts(retryAfter);
+    }
+
+    private sealed class TooManyAttempts(int retryAfterSeconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many sign-in attempts",
+                detail: $"Wait {retryAfterSeconds} seconds before trying again.").ExecuteAsync(httpContext);
+        }
+    }
+
+    internal static IResult Rejected(RateLimitLease lease) => TooMany(lease);
+}
+
+public static class LoginThrottleExtensions
+{
+    /// <summary><c>Identity:LoginsPerClientPerMinute</c> (default 30) and <c>Identity:LoginsPerAccountPerMinute</c> (default 10).</summary>
+    public static IHostApplicationBuilder AddLoginThrottle(this IHostApplicationBuilder builder)
+    {
+        var perClient = builder.Configuration.GetValue("Identity:LoginsPerClientPerMinute", 30);
+        var perAccount = builder.Configuration.GetValue("Identity:LoginsPerAccountPerMinute", 10);
+        builder.Services.AddSingleton(new LoginThrottle(perAccount));
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(LoginThrottle.ClientPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perClient, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.OnRejected = (context, _) => new ValueTask(LoginThrottle.Rejected(context.Lease).ExecuteAsync(context.HttpContext));
+        });
+        return builder;
+    }
+}

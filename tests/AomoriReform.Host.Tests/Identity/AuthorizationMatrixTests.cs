@@ -1,0 +1,250 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Reminders;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AomoriReform.Tests.Identity;
+
+/// <summary>
+/// Every endpoint x every role x own section / other section / HQ, with the exact status, on
+/// PostgreSQL. The endpoint list is the app's own endpoint data source: an endpoint that is not
+/// in the matrix, or that names no policy, fails the test.
+/// </summary>
+[Collection(SharedHost.Name)]
+public sealed class AuthorizationMatrixTests : IAsyncLifetime
+{
+    private const string OwnSection = "gyosei-keiei";
+    private const string OwnDepartment = "somu";
+    private const string OtherSection = "kikaku-chosei";
+    private const string OtherDepartment = "kikaku-seisaku";
+
+    /// <summary>The callers: nobody, the drafting section, another department, a head each side, HQ, read-only roles.</summary>
+    private static readonly string[] Callers =
+        ["anonymous", "own.staff", "own.chief", "other.staff", "other.chief", "own.head", "other.head", "hq.reviewer", "hq.admin", "committee", "auditor"];
+
+    /// <summary>Who sees a report of the own section: its section, its department's head, HQ and the read-only roles.</summary>
+    private static readonly string[] SeeOwnReports = ["own.staff", "own.chief", "own.head", "hq.reviewer", "hq.admin", "committee", "auditor"];
+
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 4, 10, 0, 0, 0, TimeSpan.Zero));
+    private readonly Dictionary<string, HttpClient> clients = [];
+    private TestDatabase database = null!;
+    private ReformApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync(Profile.Production);
+        app = new ReformApp(database, "Development", time: time);
+        foreach (var caller in Callers)
+        {
+            clients[caller] = caller == "anonymous" ? app.CreateClient() : await app.SignedInAsync($"{Email(caller)}");
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await clients["hq.admin"].PostAsJsonAsync("/api/checkins", new { fiscalYear = 2024, dueDate = "2026-05-29" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await clients["hq.admin"].PostAsJsonAsync("/api/checkins", new { fiscalYear = 2025, dueDate = "2026-05-29" })).StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    private static string Email(string caller) => caller switch
+    {
+        "own.staff" => $"{OwnSection}.staff@demo.local",
+        "own.chief" => $"{OwnSection}.chief@demo.local",
+        "other.staff" => $"{OtherSection}.staff@demo.local",
+        "other.chief" => $"{OtherSection}.chief@demo.local",
+        "own.head" => $"{OwnDepartment}.head@demo.local",
+        "other.head" => $"{OtherDepartment}.head@demo.local",
+        _ => $"{caller}@demo.local",
+    };
+
+    /// <summary>One row of the matrix: an endpoint, a request for a caller, and the status each caller must get.</summary>
+    private sealed record Row(string Endpoint, Func<string, Task<HttpRequestMessage>> Request, Func<string, HttpStatusCode> Expected);
+
+    private static Func<string, HttpStatusCode> Everyone(HttpStatusCode status) => caller => caller == "anonymous" ? HttpStatusCode.Unauthorized : status;
+
+    private static Func<string, HttpStatusCode> Anyone(HttpStatusCode status) => _ => status;
+
+    private static Func<string, HttpStatusCode> Only(HttpStatusCode status, params string[] roles) => caller =>
+        caller == "anonymous" ? HttpStatusCode.Unauthorized : roles.Contains(caller) ? status : HttpStatusCode.Forbidden;
+
+    /// <summary>A report of the own section: 404 for whoever may not see it, 403 for whoever sees it but may not do this.</summary>
+    private static Func<string, HttpStatusCode> OnOwnReport(HttpStatusCode status, params string[] allowed) => caller =>
+        caller == "anonymous" ? HttpStatusCode.Unauthorized
+        : allowed.Contains(caller) ? status
+        : SeeOwnReports.Contains(caller) ? HttpStatusCode.Forbidden
+        : HttpStatusCode.NotFound;
+
+    private static Task<HttpRequestMessage> Get(string path) => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, path));
+
+    private static Task<HttpRequestMessage> Post(string path, object? body = null) =>
+        Task.FromResult(new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) });
+
+    private static Task<HttpRequestMessage> PostFile(string path, byte[] file, string mediaType) =>
+        Task.FromResult(new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(file) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } } });
+
+    private Task<int> VersionOf(Guid id) => app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.Version).SingleAsync());
+
+    private Func<string, Task<HttpRequestMessage>> Action(Guid id, string action) => async _ =>
+        new HttpRequestMessage(HttpMethod.Post, $"/api/reports/{id}/{action}") { Content = JsonContent.Create(new { version = await VersionOf(id), comment = "matrix" }) };
+
+    private async Task<Guid[]> OwnReportsAsync() => await app.WithDbAsync(db => db.ProgressReports.AsNoTracking()
+        .Where(r => r.SectionCode == OwnSection && r.RouteName == "progress-report")
+        .OrderBy(r => r.FiscalYear).ThenBy(r => r.MeasureCode).Select(r => r.Id).ToArrayAsync());
+
+    private async Task Drive(string caller, Guid id, string action)
+    {
+        var response = await clients[caller].SendAsync(await Action(id, action)(caller));
+        Assert.True(response.IsSuccessStatusCode, $"{caller} {action}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Every_endpoint_answers_every_role_with_the_contracted_status()
+    {
+        // Reports of the own section in each state an action needs.
+        var reports = await OwnReportsAsync();
+        Assert.True(reports.Length >= 7, $"the sample plan gives {OwnSection} {reports.Length} standard-route measures");
+        var (read, edit, submit, recall, approve, sendBack, accept) = (reports[0], reports[1], reports[2], reports[3], reports[4], reports[5], reports[6]);
+        foreach (var id in new[] { recall, approve, sendBack, accept })
+        {
+            await Drive("own.staff", id, "submit");
+        }
+
+        await Drive("own.chief", accept, "approve");
+        var ownStaffId = await app.WithDbAsync(db => db.Users.Where(u => u.Email == Email("own.staff")).Select(u => u.Id).SingleAsync());
+        var notification = Guid.NewGuid();
+        await app.WithDbAsync(db =>
+        {
+            db.Notifications.Add(new Notification { Id = notification, UserId = ownStaffId, At = time.GetUtcNow().UtcDateTime, Kind = NotificationKind.Reminder, ReportId = read, Text = "matrix" });
+            return db.SaveChangesAsync();
+        });
+
+        string[] readers = ["hq.reviewer", "hq.admin", "committee", "auditor"];
+        string[] appointers = ["own.chief", "other.chief", "own.head", "other.head"];
+        var rows = new List<Row>
+        {
+            new("POST /api/auth/login", _ => Post("/api/auth/login", new { }), Anyone(HttpStatusCode.BadRequest)),
+            new("POST /api/auth/refresh", _ => Post("/api/auth/refresh", new { refreshToken = "forged" }), Anyone(HttpStatusCode.Unauthorized)),
+            new("GET /api/auth/antiforgery", _ => Get("/api/auth/antiforgery"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/me", _ => Get("/api/me"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/plan/", _ => Get("/api/plan"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/plan/export", _ => Get("/api/plan/export"), Everyone(HttpStatusCode.OK)),
+            new("POST /api/plan/import", _ => PostFile("/api/plan/import?dryRun=true", SampleFiles.Plan(), "application/yaml"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("POST /api/org/import", _ => PostFile("/api/org/import?dryRun=true", SampleFiles.Organisation(), "text/csv"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("GET /api/checkins/", _ => Get("/api/checkins"), Everyone(HttpStatusCode.OK)),
+            // The year is open already: HQ admins get past the policy to the 409.
+            new("POST /api/checkins/", _ => Post("/api/checkins", new { fiscalYear = 2025, dueDate = "2026-05-29" }), Only(HttpStatusCode.Conflict, "hq.admin")),
+            new("GET /api/reports/", _ => Get("/api/reports?fiscalYear=2025"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/reports/{id:guid}", _ => Get($"/api/reports/{read}"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/history", _ => Get($"/api/reports/{read}/history"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("PUT /api/reports/{id:guid}", async _ => new HttpRequestMessage(HttpMethod.Put, $"/api/reports/{edit}")
+            {
+                Content = JsonContent.Create(new { version = await VersionOf(edit), content = new { progress = "OnTrack", achievements = "matrix" } }),
+            }, OnOwnReport(HttpStatusCode.OK, "own.staff")),
+            new("POST /api/reports/{id:guid}/{action} submit", Action(submit, "submit"), OnOwnReport(HttpStatusCode.OK, "own.staff")),
+            new("POST /api/reports/{id:guid}/{action} recall", Action(recall, "recall"), OnOwnReport(HttpStatusCode.OK, "own.staff")),
+            new("POST /api/reports/{id:guid}/{action} approve", Action(approve, "approve"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
+            new("POST /api/reports/{id:guid}/{action} return", Action(sendBack, "return"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
+            new("POST /api/reports/{id:guid}/{action} accept", Action(accept, "accept"), OnOwnReport(HttpStatusCode.OK, "hq.reviewer")),
+            new("GET /api/inbox", _ => Get("/api/inbox"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/audit/verify", _ => Get("/api/audit/verify"), Only(HttpStatusCode.OK, "auditor", "hq.admin")),
+            // An invalid appointment: appointers get past the policy to the 400, nothing is stored.
+            new("POST /api/deputies", _ => Post("/api/deputies", new { deputyEmail = "", from = "2026-04-10", to = "2026-04-20" }), Only(HttpStatusCode.BadRequest, appointers)),
+            new("GET /api/workflows/", _ => Get("/api/workflows"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/workflows/{name}/versions/{version:int}/diagram", _ => Get("/api/workflows/progress-report/versions/1/diagram"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/rollups/", _ => Get("/api/rollups?fiscalYear=2025&by=section"), Only(HttpStatusCode.OK, readers)),
+            new("GET /api/rollups/export", _ => Get("/api/rollups/export?fiscalYear=2025&format=csv"), Only(HttpStatusCode.OK, readers)),
+            new("GET /api/rollups/years", _ => Get("/api/rollups/years"), Only(HttpStatusCode.OK, readers)),
+            new("POST /api/rollups/rebuild", _ => Post("/api/rollups/rebuild?fiscalYear=2025"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("GET /api/notifications/", _ => Get("/api/notifications"), Everyone(HttpStatusCode.OK)),
+            // Somebody else's notification does not exist for the caller.
+            new("POST /api/notifications/{id:guid}/read", _ => Post($"/api/notifications/{notification}/read"),
+                caller => caller == "anonymous" ? HttpStatusCode.Unauthorized : caller == "own.staff" ? HttpStatusCode.NoContent : HttpStatusCode.NotFound),
+            new("* /hangfire/{**path}", _ => Get("/hangfire"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("* /health/live", _ => Get("/health/live"), Anyone(HttpStatusCode.OK)),
+            new("* /health/ready", _ => Get("/health/ready"), Anyone(HttpStatusCode.OK)),
+            new("GET /openapi/{documentName}.json", _ => Get("/openapi/v1.json"), Anyone(HttpStatusCode.OK)),
+            new("GET /scalar/{documentName?}", _ => Get("/scalar/v1"), Anyone(HttpStatusCode.OK)),
+            new("GET /scalar/scalar.js", _ => Get("/scalar/scalar.js"), Anyone(HttpStatusCode.OK)),
+            new("GET /scalar/scalar.aspnetcore.js", _ => Get("/scalar/scalar.aspnetcore.js"), Anyone(HttpStatusCode.OK)),
+            new("GET /scalar/favicon.svg", _ => Get("/scalar/favicon.svg"), Anyone(HttpStatusCode.OK)),
+            // Last: signing out ends each caller's sessions.
+            new("POST /api/auth/logout", _ => Post("/api/auth/logout"), Everyone(HttpStatusCode.NoContent)),
+        };
+
+        var mismatches = new List<string>();
+        foreach (var row in rows)
+        {
+            // The one caller a state-changing row lets through goes last, so the others meet the state it needs.
+            foreach (var caller in Callers.OrderBy(c => row.Expected(c) is HttpStatusCode.OK or HttpStatusCode.NoContent ? 1 : 0))
+            {
+                var response = await clients[caller].SendAsync(await row.Request(caller));
+                var expected = row.Expected(caller);
+                if (response.StatusCode != expected)
+                {
+                    mismatches.Add($"{row.Endpoint} as {caller}: expected {(int)expected}, got {(int)response.StatusCode} {Shorten(await response.Content.ReadAsStringAsync())}");
+                }
+                else if ((int)response.StatusCode >= 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                {
+                    mismatches.Add($"{row.Endpoint} as {caller}: {(int)response.StatusCode} is {response.Content.Headers.ContentType?.MediaType ?? "empty"}, not problem+json");
+                }
+            }
+        }
+
+        Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
+
+        // The matrix covers exactly the app's endpoints, and each one names its authorization.
+        var covered = rows.Select(r => string.Join(' ', r.Endpoint.Split(' ').Take(2))).ToHashSet();
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var unlisted = endpoints.Select(Key).Where(key => !covered.Contains(key)).ToList();
+        Assert.True(unlisted.Count == 0, "endpoints missing from the matrix: " + string.Join(", ", unlisted));
+        var gone = covered.Where(key => !endpoints.Any(e => Key(e) == key)).ToList();
+        Assert.True(gone.Count == 0, "matrix rows without an endpoint: " + string.Join(", ", gone));
+        var implicitAuthorization = endpoints.Where(e => !DeclaresAuthorization(e)).Select(Key).ToList();
+        Assert.True(implicitAuthorization.Count == 0, "endpoints that name no policy: " + string.Join(", ", implicitAuthorization));
+    }
+
+    [Fact]
+    public async Task Lists_show_a_section_only_to_those_who_may_see_it()
+    {
+        foreach (var caller in Callers.Skip(1))
+        {
+            var page = await clients[caller].GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/reports?fiscalYear=2025&sectionCode={OwnSection}");
+            Assert.True(page.GetProperty("total").GetInt32() > 0 == SeeOwnReports.Contains(caller), $"{caller} sees {page.GetProperty("total")} reports of {OwnSection}");
+        }
+    }
+
+    [Fact]
+    public async Task A_role_change_applies_to_the_next_request_without_a_new_token()
+    {
+        var admin = clients["hq.admin"];
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(new Uri("/api/audit/verify", UriKind.Relative))).StatusCode);
+
+        await app.WithDbAsync(db => db.Users.Where(u => u.Email == "hq.admin@demo.local").ExecuteUpdateAsync(u => u.SetProperty(x => x.Role, Role.Staff)));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await admin.GetAsync(new Uri("/api/audit/verify", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await admin.PostAsync(new Uri("/api/rollups/rebuild", UriKind.Relative), null)).StatusCode);
+    }
+
+    private static string Key(RouteEndpoint endpoint)
+    {
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+        return $"{(methods is { Count: > 0 } ? string.Join(',', methods) : "*")} {endpoint.RoutePattern.RawText}";
+    }
+
+    private static bool DeclaresAuthorization(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null
+        || endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy is not null && Policies.Roles.ContainsKey(a.Policy));
+
+    private static string Shorten(string body) => body.Length > 200 ? body[..200] + "..." : body;
+}
