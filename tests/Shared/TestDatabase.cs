@@ -39,7 +39,7 @@ public sealed class TestDatabase : IAsyncDisposable
     // AOMORI_TEST_DB_TAG separates two checkouts testing against one server: each run drops
     // its own prefix's leftovers at start, so runs with the same prefix must not overlap.
     private static readonly string Prefix =
-        $"aomori_t_{Environment.GetEnvironmentVariable("AOMORI_TEST_DB_TAG") is { Length: > 0 } tag && tag.All(char.IsAsciiLetterLower) ? tag + "_" : string.Empty}"
+        $"aomori_t_{(Environment.GetEnvironmentVariable("AOMORI_TEST_DB_TAG") is { Length: > 0 } tag && tag.All(char.IsAsciiLetterLower) ? tag + "_" : string.Empty)}"
         + $"{typeof(TestDatabase).Assembly.GetName().Name!.Split('.')[1].ToLowerInvariant()}_";
     private static readonly SemaphoreSlim TemplateLock = new(1, 1);
     private static string? postgresTemplate;
