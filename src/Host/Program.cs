@@ -24,6 +24,7 @@ try
     builder.AddOrganisationAndPlan();
     builder.AddEngine();
     builder.AddSignIn();
+    builder.AddSingleSignOn();
     builder.AddApi();
     app = builder.Build();
 }
@@ -41,6 +42,7 @@ if (HostCommands.IsCommand(args))
 app.UseApi();
 app.MapOperations();
 app.MapSignIn();
+app.MapSingleSignOn();
 app.MapOrganisation();
 app.MapPlan();
 app.MapEngine();
