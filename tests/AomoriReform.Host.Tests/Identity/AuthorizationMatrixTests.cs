@@ -135,6 +135,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         {
             new("POST /api/auth/login", _ => Post("/api/auth/login", new { }), Anyone(HttpStatusCode.BadRequest)),
             new("POST /api/auth/refresh", _ => Post("/api/auth/refresh", new { refreshToken = "forged" }), Anyone(HttpStatusCode.Unauthorized)),
+            new("GET /api/auth/providers", _ => Get("/api/auth/providers"), Anyone(HttpStatusCode.OK)),
             new("GET /api/auth/antiforgery", _ => Get("/api/auth/antiforgery"), Everyone(HttpStatusCode.OK)),
             new("GET /api/me", _ => Get("/api/me"), Everyone(HttpStatusCode.OK)),
             new("GET /api/plan/", _ => Get("/api/plan"), Everyone(HttpStatusCode.OK)),
