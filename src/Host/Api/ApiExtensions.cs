@@ -52,6 +52,7 @@ public static class ApiExtensions
         }
 
         app.UseStatusCodePages();
+        app.UseJsonBodyLimit();
         app.UseAuthentication();
         app.UseCookieRequestForgeryCheck();
         app.UseRateLimiter();
@@ -62,6 +63,34 @@ public static class ApiExtensions
             app.MapScalarApiReference().AllowAnonymous();
         }
 
+        return app;
+    }
+
+    /// <summary>
+    /// JSON requests may carry 1 MiB; only endpoints marked <see cref="FileUpload"/> (the plan and
+    /// organisation imports) get the server's 10 MiB. Over the limit is 413 before the body is read.
+    /// </summary>
+    private static WebApplication UseJsonBodyLimit(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api") && context.GetEndpoint()?.Metadata.GetMetadata<FileUpload>() is null)
+            {
+                if (context.Request.ContentLength > JsonBodyLimit)
+                {
+                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    await TooLarge(JsonBodyLimit).ExecuteAsync(context);
+                    return;
+                }
+
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                {
+                    size.MaxRequestBodySize = JsonBodyLimit;
+                }
+            }
+
+            await next(context);
+        });
         return app;
     }
 
@@ -131,3 +160,6 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = null });
     }
 }
+
+/// <summary>Endpoint metadata: the body is a file of up to <see cref="ApiExtensions.FileBodyLimit"/>, not JSON.</summary>
+public sealed class FileUpload;

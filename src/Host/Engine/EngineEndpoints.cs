@@ -205,7 +205,7 @@ public static class EngineEndpoints
         : null;
 
     private static IResult? KeyProblem(string? key) =>
-        key is { Length: 0 or > 100 } || (key is not null && key.Any(char.IsControl)) ? Invalid(IdempotencyHeader, "at most 100 printable characters, e.g. a UUID") : null;
+        key is { Length: 0 or > 100 } || (key is not null && !key.All(c => c is > ' ' and <= '~')) ? Invalid(IdempotencyHeader, "1-100 visible ASCII characters without spaces, e.g. a UUID") : null;
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized() => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in", detail: "The account is not active.");
 

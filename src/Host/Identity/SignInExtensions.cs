@@ -124,6 +124,16 @@ public static class SignInExtensions
             return TypedResults.ValidationProblem(errors, title: "Email and password are required");
         }
 
+        // Bounded before any hashing: a megabyte password must not cost a megabyte of PBKDF2.
+        foreach (var (field, value, limit) in new[] { ("email", login.Email, 256), ("password", login.Password, 512) })
+        {
+            if (value.Length > limit || value.Any(char.IsControl))
+            {
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { [field] = [$"at most {limit} characters, no control characters"] }, title: "The request is not valid");
+            }
+        }
+
         if (throttle.Refuse(login.Email) is { } refused)
         {
             return refused;
@@ -147,6 +157,12 @@ public static class SignInExtensions
         RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time, ReformProfile profile)
     {
         var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
+        if (refresh.RefreshToken is { } token && (token.Length > 4096 || token.Any(char.IsControl)))
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["refreshToken"] = ["at most 4096 characters, no control characters"] }, title: "The request is not valid");
+        }
+
         var ticket = string.IsNullOrEmpty(refresh.RefreshToken) ? null : protector.Unprotect(refresh.RefreshToken);
         if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
             || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user

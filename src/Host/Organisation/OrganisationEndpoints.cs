@@ -10,7 +10,7 @@ public static class OrganisationEndpoints
 {
     public static WebApplication MapOrganisation(this WebApplication app)
     {
-        app.MapPost("/api/org/import", ImportAsync).WithTags("Organisation").RequireAuthorization(Policies.HqAdmin);
+        app.MapPost("/api/org/import", ImportAsync).WithTags("Organisation").RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload());
         return app;
     }
 

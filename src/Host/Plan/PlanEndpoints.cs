@@ -27,7 +27,7 @@ public static class PlanEndpoints
                 ? TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv")
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet.");
         }).RequireAuthorization(Policies.SignedIn);
-        plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin);
+        plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload());
         return app;
     }
 

@@ -71,6 +71,11 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
             return (null, "deputyEmail", "required");
         }
 
+        if (request.DeputyEmail.Length > 256 || !Organisation.Codes.IsEmail(request.DeputyEmail.Trim()))
+        {
+            return (null, "deputyEmail", "not an email address (at most 256 characters)");
+        }
+
         if (request.From is not { } from)
         {
             return (null, "from", "required (a date such as 2026-05-01)");

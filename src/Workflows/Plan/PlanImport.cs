@@ -152,9 +152,9 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             var indicatorCodes = new HashSet<string>(StringComparer.Ordinal);
             foreach (var indicator in measure.Indicators)
             {
-                if (indicator.Code.Length is 0 or > 16 || !indicatorCodes.Add(indicator.Code))
+                if (!Codes.IsIndicatorCode(indicator.Code) || !indicatorCodes.Add(indicator.Code))
                 {
-                    errors.Add(new FileError(indicator.Line, $"indicator code '{indicator.Code}' of measure '{measure.Code}' is empty, too long or repeated"));
+                    errors.Add(new FileError(indicator.Line, $"indicator code '{indicator.Code}' of measure '{measure.Code}' is repeated, or not 1-16 letters, digits, '.', '-' or '_'"));
                 }
 
                 CheckText(indicator.Line, "indicator title", indicator.Title, 200, errors);

@@ -307,9 +307,9 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         for (var i = 0; i < (content.Indicators?.Count ?? 0); i++)
         {
             var indicator = content.Indicators![i];
-            if (indicator is null || string.IsNullOrWhiteSpace(indicator.Code) || indicator.Code.Length > 16 || !codes.Add(indicator.Code))
+            if (indicator is null || indicator.Code is null || !Organisation.Codes.IsIndicatorCode(indicator.Code) || !codes.Add(indicator.Code))
             {
-                return ReportOutcome.Invalid($"content.indicators[{i}].code", "required, at most 16 characters, not repeated");
+                return ReportOutcome.Invalid($"content.indicators[{i}].code", "required, 1-16 letters, digits, '.', '-' or '_', not repeated");
             }
         }
 

@@ -1,0 +1,432 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AomoriReform.Workflows.Organisation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace AomoriReform.Tests.Api;
+
+/// <summary>
+/// A generated corpus of bad requests at every write endpoint, on PostgreSQL: each gets a 4xx
+/// problem (400 naming the field where the input itself is bad), no error body names the stack,
+/// nothing in the database changes, and the journal still verifies.
+/// </summary>
+[Collection(SharedHost.Name)]
+public sealed class HostileInputTests : IAsyncLifetime
+{
+    private const string Section = "gyosei-keiei";
+
+    /// <summary>Strings an attacker tries; as free text they are just text, anywhere else they are invalid.</summary>
+    private static readonly string[] Injections =
+    [
+        "'; DROP TABLE \"AspNetUsers\"; --",
+        "1' OR '1'='1",
+        "\" OR \"\"=\"",
+        "<script>alert(document.cookie)</script>",
+        "<img src=x onerror=alert(1)>",
+        "javascript:alert(1)",
+        "${jndi:ldap://127.0.0.1/a}",
+        "{{7*7}}",
+        "../../../../etc/passwd",
+        "%00%0d%0aSet-Cookie: x=y",
+    ];
+
+    private static readonly string[] ControlCharacters = ["a\u0000b", "\u001b[2J", "bell\u0007", "\u0008\u007f"];
+
+    private static readonly string[] Leaks = ["   at ", "Exception", "Npgsql", "System.", "Microsoft.", "SELECT ", "INSERT ", "stack"];
+
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 4, 10, 0, 0, 0, TimeSpan.Zero));
+    private readonly Dictionary<string, HttpClient> clients = [];
+    private TestDatabase database = null!;
+    private ReformApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync(Profile.Production);
+        app = new ReformApp(database, "Development", time: time);
+        foreach (var who in new[] { "hq.admin", $"{Section}.staff", $"{Section}.chief" })
+        {
+            clients[who] = await app.SignedInAsync($"{who}@demo.local");
+        }
+
+        clients["anonymous"] = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await clients["hq.admin"].PostAsJsonAsync("/api/checkins", new { fiscalYear = 2025, dueDate = "2026-05-29" })).StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    /// <summary>What a mutated request must get: exactly a 400 naming a field, 413, or any 4xx (the input is valid text but the request fails otherwise).</summary>
+    private enum Expect
+    {
+        BadRequest,
+        TooLarge,
+        ClientError,
+    }
+
+    private sealed record Probe(string Label, string Caller, HttpMethod Method, string Path, HttpContent? Content, Expect Expect, (string Name, string Value)? Header = null);
+
+    /// <summary>A JSON endpoint: a template that is well formed but fails anyway (stale version, unknown user, year already open), its required and free-text fields.</summary>
+    private sealed record JsonTarget(string Name, string Caller, HttpMethod Method, string Path, JsonObject Template, string[] Required, string[] FreeText);
+
+    [Fact]
+    public async Task A_corpus_of_bad_requests_gets_only_4xx_changes_nothing_and_the_journal_verifies()
+    {
+        var reports = await app.WithDbAsync(db => db.ProgressReports.AsNoTracking()
+            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report").OrderBy(r => r.MeasureCode).Select(r => new { r.Id, r.MeasureCode }).Take(2).ToListAsync());
+        var (draft, submitted) = (reports[0].Id, reports[1].Id);
+        var submit = await clients[$"{Section}.staff"].PostAsJsonAsync($"/api/reports/{submitted}/submit", new { version = 1 });
+        Assert.Equal(HttpStatusCode.OK, submit.StatusCode);
+        var indicator = await app.WithDbAsync(db => db.Measures.Where(m => m.Code == reports[0].MeasureCode).Select(m => m.Indicators).SingleAsync());
+
+        // Well-formed templates that cannot succeed, so no mutation can slip through into a change.
+        JsonTarget[] targets =
+        [
+            new("login", "anonymous", HttpMethod.Post, "/api/auth/login",
+                new JsonObject { ["email"] = "nobody@fuzz.example", ["password"] = "not-the-password-123" }, ["email", "password"], ["email", "password"]),
+            new("refresh", "anonymous", HttpMethod.Post, "/api/auth/refresh", new JsonObject { ["refreshToken"] = "forged" }, [], ["refreshToken"]),
+            new("checkin", "hq.admin", HttpMethod.Post, "/api/checkins", new JsonObject { ["fiscalYear"] = 2025, ["dueDate"] = "2026-05-29" }, ["fiscalYear"], []),
+            new("save", $"{Section}.staff", HttpMethod.Put, $"/api/reports/{draft}", new JsonObject
+            {
+                ["version"] = 99,
+                ["content"] = new JsonObject
+                {
+                    ["progress"] = "OnTrack", ["achievements"] = "done", ["nextSteps"] = "more",
+                    ["indicators"] = new JsonArray(new JsonObject { ["code"] = indicator.Count > 0 ? indicator[0].Code : "I1", ["actual"] = 1.5 }),
+                },
+            }, ["version", "content"], ["content.achievements", "content.nextSteps"]),
+            new("approve", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/approve", new JsonObject { ["version"] = 99, ["comment"] = "ok" }, ["version"], ["comment"]),
+            new("return", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/return", new JsonObject { ["version"] = 99, ["comment"] = "fix" }, ["version"], ["comment"]),
+            new("submit", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{draft}/submit", new JsonObject { ["version"] = 99, ["comment"] = "here" }, ["version"], ["comment"]),
+            new("deputy", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
+                new JsonObject { ["deputyEmail"] = "nobody@fuzz.example", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
+        ];
+
+        var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(PathProbes(draft, submitted)).ToList();
+        Assert.True(probes.Count >= 300, $"{probes.Count} probes");
+
+        await QuiescentAsync();
+        var before = await FingerprintAsync();
+        var failures = new List<string>();
+        foreach (var probe in probes)
+        {
+            using var request = new HttpRequestMessage(probe.Method, probe.Path) { Content = probe.Content };
+            if (probe.Header is { } header)
+            {
+                request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+            }
+
+            var response = await clients[probe.Caller].SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            var status = (int)response.StatusCode;
+            var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json";
+            var ok = probe.Expect switch
+            {
+                Expect.BadRequest => status == 400 && problem && NamesAField(body),
+                Expect.TooLarge => status == 413 && problem,
+                _ => status is >= 400 and < 500 && problem,
+            };
+            if (!ok)
+            {
+                failures.Add($"{probe.Label}: {status} {(problem ? "problem" : response.Content.Headers.ContentType?.MediaType)} {Shorten(body)}");
+            }
+            else if (Leaks.FirstOrDefault(leak => body.Contains(leak, StringComparison.Ordinal)) is { } leak)
+            {
+                failures.Add($"{probe.Label}: the body shows '{leak}': {Shorten(body)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {probes.Count} probes:\n" + string.Join('\n', failures.Take(40)));
+        await QuiescentAsync();
+        var after = await FingerprintAsync();
+        Assert.Equal(before.Keys, after.Keys);
+        Assert.Empty(before.Where(table => after[table.Key] != table.Value).Select(table => table.Key));
+        var verify = await clients["hq.admin"].GetFromJsonAsync<JsonElement>("/api/audit/verify");
+        Assert.True(verify.GetProperty("valid").GetBoolean());
+        Assert.True(verify.GetProperty("entriesChecked").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Injection_strings_in_free_text_are_stored_and_returned_as_the_same_text()
+    {
+        var id = await app.WithDbAsync(db => db.ProgressReports.Where(r => r.SectionCode == Section).OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
+        var text = string.Join("\n", Injections);
+
+        var saved = await clients[$"{Section}.staff"].PutAsJsonAsync($"/api/reports/{id}", new { version = 1, content = new { progress = "Delayed", achievements = text, nextSteps = "<b>次年度</b> & 'quotes'" } });
+        var read = await clients[$"{Section}.chief"].GetFromJsonAsync<JsonElement>($"/api/reports/{id}");
+        var users = await app.WithDbAsync(db => db.Users.CountAsync());
+
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal(text, read.GetProperty("content").GetProperty("achievements").GetString());
+        Assert.Equal("<b>次年度</b> & 'quotes'", read.GetProperty("content").GetProperty("nextSteps").GetString());
+        // The answer is data that no browser runs: JSON, never sniffed, with a policy that loads nothing.
+        var raw = await clients[$"{Section}.chief"].GetAsync(new Uri($"/api/reports/{id}", UriKind.Relative));
+        Assert.Equal("application/json", raw.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", raw.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.StartsWith("default-src 'none'", raw.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.True(users > 0);
+    }
+
+    private static IEnumerable<Probe> Mutations(JsonTarget target)
+    {
+        Probe Raw(string label, string body, Expect expect, string mediaType = "application/json") =>
+            new($"{target.Name} {label}", target.Caller, target.Method, target.Path, new StringContent(body, Encoding.UTF8, mediaType), expect);
+
+        Probe Bytes(string label, byte[] body, Expect expect) =>
+            new($"{target.Name} {label}", target.Caller, target.Method, target.Path, new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } }, expect);
+
+        // Malformed bodies.
+        foreach (var (label, body) in new[]
+        {
+            ("empty", string.Empty), ("open brace", "{"), ("truncated", target.Template.ToJsonString()[..^3]), ("array", "[]"), ("null", "null"),
+            ("string", "\"text\""), ("number", "42"), ("xml", "<request/>"), ("trailing", target.Template.ToJsonString() + " x"),
+            ("comment", "/* c */" + target.Template.ToJsonString()), ("single quotes", target.Template.ToJsonString().Replace('"', '\'')),
+            ("deep", new string('[', 200) + new string(']', 200)), ("nan", "{\"version\": NaN}"),
+        })
+        {
+            yield return Raw(label, body, Expect.BadRequest);
+        }
+
+        yield return Raw("as text/plain", target.Template.ToJsonString(), Expect.ClientError, "text/plain");
+        foreach (var (path, _) in Leaves(target.Template, string.Empty).Where(leaf => leaf.Value.GetValueKind() == JsonValueKind.String))
+        {
+            // Invalid UTF-8 inside the field's string.
+            var marked = Encoding.UTF8.GetBytes(With(target.Template, path, "\u0001MARK"));
+            var at = marked.AsSpan().IndexOf("\\u0001MARK"u8);
+            yield return Bytes($"{path} invalid UTF-8", [.. marked[..at], 0xC3, 0x28, 0xFF, .. marked[(at + 10)..]], Expect.BadRequest);
+        }
+        var huge = (JsonObject)target.Template.DeepClone();
+        huge["padding"] = new string('x', (1 << 20) + 10);
+        yield return Raw("over 1 MiB", huge.ToJsonString(), Expect.TooLarge);
+
+        foreach (var (path, value) in Leaves(target.Template, string.Empty))
+        {
+            var required = target.Required.Contains(path);
+            var freeText = target.FreeText.Contains(path);
+            var wrongTypes = value.GetValueKind() == JsonValueKind.String
+                ? new JsonNode?[] { 123, true, new JsonObject(), new JsonArray() }
+                : [JsonValue.Create("abc"), true, new JsonObject(), new JsonArray(), 1e300, 2.5];
+            foreach (var wrong in wrongTypes)
+            {
+                if (value.GetValueKind() == JsonValueKind.Number && wrong is JsonValue number && number.GetValueKind() == JsonValueKind.Number && path.EndsWith("actual", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                yield return Raw($"{path} as {wrong?.ToJsonString() ?? "null"}", With(target.Template, path, wrong), Expect.BadRequest);
+            }
+
+            if (required)
+            {
+                yield return Raw($"{path} missing", Without(target.Template, path), Expect.BadRequest);
+                yield return Raw($"{path} null", With(target.Template, path, null), Expect.BadRequest);
+            }
+
+            if (value.GetValueKind() != JsonValueKind.String)
+            {
+                foreach (var injection in Injections.Take(3))
+                {
+                    yield return Raw($"{path} = {injection}", With(target.Template, path, injection), Expect.BadRequest);
+                }
+
+                continue;
+            }
+
+            foreach (var control in ControlCharacters)
+            {
+                yield return Raw($"{path} with control character {(int)control.First(char.IsControl):x2}", With(target.Template, path, control), Expect.BadRequest);
+            }
+
+            yield return Raw($"{path} of 5,000 characters", With(target.Template, path, new string('長', 5000)), Expect.BadRequest);
+            yield return Raw($"{path} of 100,000 characters", With(target.Template, path, new string('a', 100_000)), Expect.BadRequest);
+            foreach (var injection in Injections)
+            {
+                // As free text an injection string is just text: the request fails for its other reason and stores nothing.
+                yield return Raw($"{path} = {injection}", With(target.Template, path, injection), freeText ? Expect.ClientError : Expect.BadRequest);
+            }
+        }
+    }
+
+    private static IEnumerable<Probe> FileProbes()
+    {
+        var validPlan = SampleFiles.Plan();
+        var validOrganisation = SampleFiles.Organisation();
+        foreach (var (endpoint, mediaType, valid) in new[] { ("/api/plan/import", "application/yaml", validPlan), ("/api/plan/import", "text/csv", Encoding.UTF8.GetBytes("code,title\n")), ("/api/org/import", "text/csv", validOrganisation) })
+        {
+            var name = $"{endpoint} {mediaType}";
+            Probe File(string label, byte[] body, Expect expect, string? type = null) =>
+                new($"{name} {label}", "hq.admin", HttpMethod.Post, endpoint, new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue(type ?? mediaType) } }, expect);
+
+            yield return File("empty", [], Expect.BadRequest);
+            yield return File("invalid UTF-8", valid.Take(200).Concat(new byte[] { 0xC3, 0x28, 0xFF, 0xFE }).Concat(valid.Skip(200)).ToArray(), Expect.BadRequest);
+            yield return File("binary", Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 % 256)).ToArray(), Expect.BadRequest);
+            yield return File("NUL in the middle", valid.Take(300).Concat(new byte[] { 0 }).Concat(valid.Skip(300)).ToArray(), Expect.BadRequest);
+            yield return File("truncated", valid.Take(valid.Length / 3).ToArray(), Expect.BadRequest);
+            yield return File("injection lines", Encoding.UTF8.GetBytes(string.Join('\n', Injections)), Expect.BadRequest);
+            yield return File("over 10 MiB", new byte[(10 << 20) + 1], Expect.TooLarge);
+            yield return File("wrong media type", valid, Expect.ClientError, "application/octet-stream");
+            yield return File("html", Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>"), Expect.ClientError, "text/html");
+        }
+
+        // Organisation rows with bad kinds, roles, codes and control characters.
+        foreach (var line in new[]
+        {
+            "section,x,課,,", "user,a@b.example,名前,gyosei-keiei,Emperor", "department,'; DROP TABLE sections; --,部,,", "user,not-an-email,名前,gyosei-keiei,Staff",
+            "department,ok-code,部\u0007,,", "alien,x,y,,", "user,<script>@x.example,名前,gyosei-keiei,Staff", "department,UPPER,部,,",
+        })
+        {
+            yield return new($"/api/org/import row {line}", "hq.admin", HttpMethod.Post, "/api/org/import",
+                new ByteArrayContent(validOrganisation.Concat(Encoding.UTF8.GetBytes("\n" + line + "\n")).ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("text/csv") } },
+                Expect.BadRequest);
+        }
+    }
+
+    private static IEnumerable<Probe> PathProbes(Guid draft, Guid submitted)
+    {
+        foreach (var injection in Injections.Select(Uri.EscapeDataString).Append("SUBMIT").Append("save").Append("delete"))
+        {
+            yield return new($"action {injection}", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{draft}/{injection}", JsonContent.Create(new { version = 1 }), Expect.BadRequest);
+        }
+
+        foreach (var key in new[] { "two words", new string('k', 101), "key\u0001", "鍵" })
+        {
+            yield return new($"idempotency key '{key.Length}'", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/approve", JsonContent.Create(new { version = 99 }), Expect.BadRequest, ("Idempotency-Key", key));
+        }
+
+        foreach (var query in new[] { "fiscalYear=abc", "fiscalYear=1e10", "fiscalYear=2025%27%20OR%201%3D1", "fiscalYear=99999999999" })
+        {
+            yield return new($"rebuild {query}", "hq.admin", HttpMethod.Post, $"/api/rollups/rebuild?{query}", null, Expect.BadRequest);
+        }
+
+        foreach (var query in new[] { "dryRun=maybe", "dryRun=1%27" })
+        {
+            yield return new($"plan import {query}", "hq.admin", HttpMethod.Post, $"/api/plan/import?{query}", new ByteArrayContent(SampleFiles.Plan()) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+        }
+
+        foreach (var id in new[] { "not-a-guid", "1%27%20OR%201%3D1", Guid.NewGuid().ToString() })
+        {
+            yield return new($"notification {id}", $"{Section}.staff", HttpMethod.Post, $"/api/notifications/{id}/read", null, Expect.ClientError);
+            yield return new($"report {id}", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{id}/submit", JsonContent.Create(new { version = 1 }), Expect.ClientError);
+        }
+    }
+
+    private static IEnumerable<(string Path, JsonValue Value)> Leaves(JsonNode node, string prefix)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj)
+                {
+                    foreach (var leaf in Leaves(child!, prefix.Length == 0 ? key : $"{prefix}.{key}"))
+                    {
+                        yield return leaf;
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    foreach (var leaf in Leaves(array[i]!, $"{prefix}[{i}]"))
+                    {
+                        yield return leaf;
+                    }
+                }
+
+                break;
+            case JsonValue value:
+                yield return (prefix, value);
+                break;
+        }
+    }
+
+    private static JsonNode? Parent(JsonNode root, string path, out string last)
+    {
+        var parts = path.Replace("[", ".[", StringComparison.Ordinal).Split('.');
+        JsonNode? node = root;
+        foreach (var part in parts[..^1])
+        {
+            node = part.StartsWith('[') ? node![int.Parse(part[1..^1], System.Globalization.CultureInfo.InvariantCulture)] : node![part];
+        }
+
+        last = parts[^1];
+        return node;
+    }
+
+    private static string With(JsonObject template, string path, JsonNode? value)
+    {
+        var copy = template.DeepClone();
+        var parent = Parent(copy, path, out var last);
+        if (last.StartsWith('['))
+        {
+            parent!.AsArray()[int.Parse(last[1..^1], System.Globalization.CultureInfo.InvariantCulture)] = value?.DeepClone();
+        }
+        else
+        {
+            parent!.AsObject()[last] = value?.DeepClone();
+        }
+
+        return copy.ToJsonString();
+    }
+
+    private static string Without(JsonObject template, string path)
+    {
+        var copy = template.DeepClone();
+        Parent(copy, path, out var last)!.AsObject().Remove(last);
+        return copy.ToJsonString();
+    }
+
+    private static bool NamesAField(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body).RootElement.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until the outbox is drained and the projection has caught up, so only requests can change rows.</summary>
+    private Task QuiescentAsync() => Eventually.Get(
+        () => app.WithDbAsync(async db => await db.OutboxMessages.CountAsync(m => m.SentAt == null)
+            + await db.ProgressReports.CountAsync(r => !db.ReportProjections.Any(p => p.ReportId == r.Id && p.Version == r.Version))),
+        pending => pending == 0, because: "the outbox and the projection to settle");
+
+    /// <summary>An md5 of every row of every table in the product's schema, by table.</summary>
+    private async Task<Dictionary<string, string>> FingerprintAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.PostgresConnectionString);
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var fingerprint = new Dictionary<string, string>();
+        foreach (var table in tables)
+        {
+            await using var hash = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t", connection);
+            fingerprint[table] = (string)(await hash.ExecuteScalarAsync())!;
+        }
+
+        Assert.Contains("journal_entries", fingerprint.Keys);
+        return fingerprint;
+    }
+
+    private static string Shorten(string body) => body.Length > 240 ? body[..240] + "..." : body;
+}
