@@ -27,6 +27,8 @@ var environment = new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["Demo__Password"] = Password,
+    // The driver signs in hundreds of accounts from one address within a minute.
+    ["Identity__LoginsPerClientPerMinute"] = "100000",
     ["Logging__LogLevel__Default"] = "Warning",
     ["ConnectionStrings__RabbitMq"] = embedded ? string.Empty : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } rabbit ? rabbit : "amqp://guest:guest@127.0.0.1:5672/",
 };
