@@ -83,8 +83,11 @@ public sealed partial class OutboxDispatcher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db.Database.IsNpgsql())
+        // PostgreSQL: the whole batch runs in a transaction that holds the dispatcher's advisory
+        // lock, so hosts take turns. SQLite (one host) takes no transaction while it publishes:
+        // a transaction there holds the one write gate, and every action would wait on the bus.
+        await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        if (transaction is not null)
         {
             var locked = await db.Database
                 .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DispatcherLockKey}) AS \"Value\"")
@@ -121,10 +124,11 @@ public sealed partial class OutboxDispatcher(
 
         var sequences = batch.Select(m => m.Sequence).ToList();
         var now = time.GetUtcNow().UtcDateTime;
+        await using var marking = transaction ?? await db.Database.BeginTransactionAsync(cancellationToken);
         await db.OutboxMessages
             .Where(m => sequences.Contains(m.Sequence))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, now), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await marking.CommitAsync(cancellationToken);
         return batch.Count;
     }
 
