@@ -4,7 +4,6 @@ using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -63,7 +62,7 @@ public static class SignInExtensions
             cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
         });
-        builder.Services.AddDataProtection().SetApplicationName("AomoriReform").PersistKeysToDbContext<ReformDbContext>();
+        builder.AddKeyProtection();
         builder.Services.AddAuthorizationBuilder().AddReformPolicies();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<IAuthorizationHandler, CallerAuthorizationHandler>();
