@@ -150,6 +150,7 @@ try
     }
 
     await Token("hq.reviewer@demo.local");
+    Console.WriteLine($"signed in {tokens.Count} accounts; the approval chain runs for {seconds} s");
 
     // The chain: each client takes a report and submits, approves and accepts it.
     var latencies = new ConcurrentBag<double>();
