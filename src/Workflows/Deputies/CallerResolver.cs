@@ -44,22 +44,26 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
         }
 
         var demo = profile.DemoEnabled;
+        var today = Today;
+        // One round trip: the user with the principals they deputise for today.
         var user = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId && u.IsActive && (demo || !u.IsDemo))
-            .Select(u => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp })
+            .Select(u => new
+            {
+                u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp,
+                Principals = db.Deputies
+                    .Where(d => d.DeputyId == u.Id && d.From <= today && d.To >= today)
+                    .Join(db.Users.Where(p => p.IsActive && (demo || !p.IsDemo)), d => d.PrincipalId, p => p.Id, (_, p) => new { p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode })
+                    .ToList(),
+            })
             .SingleOrDefaultAsync(cancellationToken);
         if (user is null)
         {
             return resolved[userId] = (null, null);
         }
 
-        var today = Today;
-        var principals = await db.Deputies.AsNoTracking()
-            .Where(d => d.DeputyId == userId && d.From <= today && d.To >= today)
-            .Join(db.Users.Where(u => u.IsActive && (demo || !u.IsDemo)), d => d.PrincipalId, u => u.Id, (_, u) => new { u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
-            .ToListAsync(cancellationToken);
         var caller = new Caller(user.Id, user.DisplayName, user.Role, user.SectionCode, user.DepartmentCode,
-            principals.DistinctBy(p => p.Id).Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
+            user.Principals.DistinctBy(p => p.Id).Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
         return resolved[userId] = (caller, user.SecurityStamp);
     }
 

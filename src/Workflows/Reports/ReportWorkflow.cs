@@ -25,7 +25,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
     public async Task<ReportOutcome> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
-        return loaded is null ? ReportOutcome.NotFound : ReportOutcome.Ok(await ViewAsync(loaded.Value.Report, loaded.Value.Machine, cancellationToken));
+        return loaded is null ? ReportOutcome.NotFound : ReportOutcome.Ok(View(loaded.Value.Report, loaded.Value.Machine, loaded.Value.Title));
     }
 
     public async Task<ReportOutcome> SaveAsync(Guid id, int version, ReportContent content, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             return ReportOutcome.NotFound;
         }
 
-        var (report, machine, openTasks, route) = found;
+        var (report, machine, openTasks, route, title) = found;
         switch (machine.Check(action))
         {
             case Refusal.State:
@@ -131,7 +131,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
 
         UpdateTasks(action, report, route, fromStep, openTasks, acting, caller, now);
 
-        var view = await ViewAsync(report, new RouteMachine(route, report, db.WorkTasks.Local.Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open).ToList(), caller), cancellationToken);
+        var view = View(report, new RouteMachine(route, report, db.WorkTasks.Local.Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open).ToList(), caller), title);
         if (idempotencyKey is not null)
         {
             db.IdempotencyRecords.Add(new IdempotencyRecord
@@ -251,18 +251,29 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         Version = report.Version, Actor = caller.Name, OnBehalfOf = onBehalfOf?.Name, At = now,
     };
 
-    private async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route)?> LoadAsync(
+    /// <summary>
+    /// The report with its open tasks and its measure's title, in one round trip; null when
+    /// there is no such report or the caller may not see it.
+    /// </summary>
+    private async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title)?> LoadAsync(
         Guid id, Caller caller, bool tracking, CancellationToken cancellationToken)
     {
         var query = tracking ? db.ProgressReports : db.ProgressReports.AsNoTracking();
-        var report = await query.SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        if (report is null)
+        var loaded = await query
+            .Where(r => r.Id == id)
+            .Select(r => new
+            {
+                Report = r,
+                Title = db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
+                OpenTasks = db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open).ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (loaded is null)
         {
             return null;
         }
 
-        var tasks = tracking ? db.WorkTasks : db.WorkTasks.AsNoTracking();
-        var openTasks = await tasks.Where(t => t.ReportId == id && t.State == WorkTaskState.Open).ToListAsync(cancellationToken);
+        var (report, openTasks) = (loaded.Report, loaded.OpenTasks);
         if (!Visibility.CanSee(caller, report, openTasks))
         {
             return null;
@@ -270,15 +281,12 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
 
         var route = await routes.GetAsync(report.RouteName, report.RouteVersion, cancellationToken)
             ?? throw new InvalidOperationException($"Route {report.RouteName} v{report.RouteVersion} is not published.");
-        return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route);
+        return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route, loaded.Title ?? report.MeasureCode);
     }
 
-    private async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, CancellationToken cancellationToken)
-    {
-        var title = await db.Measures.Where(m => m.Id == report.MeasureId).Select(m => m.Title).SingleOrDefaultAsync(cancellationToken) ?? report.MeasureCode;
-        return new ReportView(report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
+    private static ReportView View(ProgressReport report, RouteMachine machine, string title) =>
+        new(report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
             report.Status, report.Version, report.DueDate, report.Content, machine.Permitted().Select(Name).ToList());
-    }
 
     private async Task<ReportOutcome?> ReplayAsync(Caller caller, string key, string requestHash, CancellationToken cancellationToken)
     {
