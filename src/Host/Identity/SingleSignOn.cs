@@ -125,7 +125,7 @@ public sealed record SingleSignOnSettings
 /// directory only proves who the person is; the session is our own Identity cookie, so
 /// every endpoint and policy works unchanged.
 /// </summary>
-public static class SingleSignOn
+public static partial class SingleSignOn
 {
     public const string Scheme = "oidc";
     public const string SignInPath = "/api/auth/sso";
@@ -193,7 +193,7 @@ public static class SingleSignOn
     public sealed record ProviderResponse(string Name, string DisplayName, string SignInPath);
 
     /// <summary>Starts the sign-in at the provider; afterwards the browser comes back to <paramref name="returnUrl"/>.</summary>
-    private static IResult Challenge(string? returnUrl)
+    private static async Task<IResult> Challenge(string? returnUrl, HttpContext context, ILogger<SingleSignOnSettings> logger)
     {
         returnUrl = string.IsNullOrEmpty(returnUrl) ? "/" : returnUrl;
         if (!IsLocalUrl(returnUrl))
@@ -203,8 +203,25 @@ public static class SingleSignOn
                 title: "The return URL is not local");
         }
 
-        return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [Scheme]);
+        try
+        {
+            // The handler reads the provider's discovery document here; an unreachable provider is
+            // the operator's problem to fix, not a 500 for the person signing in.
+            await context.ChallengeAsync(Scheme, new AuthenticationProperties { RedirectUri = returnUrl });
+            return TypedResults.Empty;
+        }
+        catch (InvalidOperationException e) when (!context.Response.HasStarted)
+        {
+            LogProviderUnreachable(logger, e.Message.ReplaceLineEndings(" "));
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Single sign-on is unavailable",
+                detail: "The sign-in provider cannot be reached. Try again later, or sign in with a password.");
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Single sign-on provider unreachable: {Reason}")]
+    private static partial void LogProviderUnreachable(ILogger logger, string reason);
 
     /// <summary>A path on this host: starts with one slash, no scheme, no protocol-relative or backslash tricks.</summary>
     public static bool IsLocalUrl(string url) =>

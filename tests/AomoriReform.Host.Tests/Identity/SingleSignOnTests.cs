@@ -249,6 +249,20 @@ public sealed class SingleSignOnTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreachable_provider_answers_503_and_starts_no_sign_in()
+    {
+        await using var app = Start(Settings(("SingleSignOn:Authority", "http://127.0.0.1:1/realms/aomori")));
+        var browser = Browser(app);
+
+        var challenge = await browser.GetAsync(new Uri("/api/auth/sso?returnUrl=/plan", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, challenge.StatusCode);
+        Assert.Equal("application/problem+json", challenge.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("IDX", await challenge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(SetCookies(challenge));
+    }
+
+    [Fact]
     public async Task Without_an_authority_there_is_no_single_sign_on()
     {
         await using var app = Start([]);
