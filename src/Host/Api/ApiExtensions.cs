@@ -78,7 +78,6 @@ public static class ApiExtensions
             {
                 if (context.Request.ContentLength > JsonBodyLimit)
                 {
-                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                     await TooLarge(JsonBodyLimit).ExecuteAsync(context);
                     return;
                 }

@@ -27,7 +27,6 @@ public static class CookieRequestForgery
         {
             if (NeedsToken(context.Request) && !await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context))
             {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
                 await TypedResults.ValidationProblem(
                     new Dictionary<string, string[]> { [HeaderName] = ["missing or invalid; get one from GET /api/auth/antiforgery"] },
                     title: "Antiforgery token required",

@@ -34,7 +34,8 @@ public sealed class LoginThrottle : IDisposable
 
     public void Dispose() => perAccount.Dispose();
 
-    private static IResult TooMany(RateLimitLease lease)
+    /// <summary>The 429 answer, for this throttle and for the per-client rate limiter.</summary>
+    internal static IResult TooMany(RateLimitLease lease)
     {
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
         return new TooManyAttempts(retryAfter);
@@ -51,8 +52,6 @@ public sealed class LoginThrottle : IDisposable
                 detail: $"Wait {retryAfterSeconds} seconds before trying again.").ExecuteAsync(httpContext);
         }
     }
-
-    internal static IResult Rejected(RateLimitLease lease) => TooMany(lease);
 }
 
 public static class LoginThrottleExtensions
@@ -68,7 +67,7 @@ public static class LoginThrottleExtensions
             limiter.AddPolicy(LoginThrottle.ClientPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perClient, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            limiter.OnRejected = (context, _) => new ValueTask(LoginThrottle.Rejected(context.Lease).ExecuteAsync(context.HttpContext));
+            limiter.OnRejected = (context, _) => new ValueTask(LoginThrottle.TooMany(context.Lease).ExecuteAsync(context.HttpContext));
         });
         return builder;
     }

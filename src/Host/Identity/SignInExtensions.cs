@@ -27,6 +27,8 @@ public static class SignInExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSignIn(this IHostApplicationBuilder builder)
     {
+        // Cookies are secure-only in Production; Development and the embedded default serve plain http://localhost.
+        var securePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         builder.Services
             .AddIdentityApiEndpoints<ReformUser>(identity =>
             {
@@ -54,8 +56,7 @@ public static class SignInExtensions
             cookie.Cookie.Name = CookieName;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
-            // Secure-only in Production; Development and the embedded default serve plain http://localhost.
-            cookie.Cookie.SecurePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.SecurePolicy = securePolicy;
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:CookieMinutes", 60));
             cookie.SlidingExpiration = true;
             // The API answers 401/403; redirects to a sign-in page are for the web UI to come.
@@ -71,7 +72,7 @@ public static class SignInExtensions
         {
             antiforgery.HeaderName = CookieRequestForgery.HeaderName;
             antiforgery.Cookie.Name = "aomori.xsrf";
-            antiforgery.Cookie.SecurePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            antiforgery.Cookie.SecurePolicy = securePolicy;
         });
         builder.AddLoginThrottle();
         return builder;
@@ -153,7 +154,7 @@ public static class SignInExtensions
     }
 
     private static async Task<IResult> RefreshAsync(
-        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time, ReformProfile profile)
+        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time)
     {
         var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
         if (refresh.RefreshToken is { } token && (token.Length > 4096 || token.Any(char.IsControl)))
@@ -165,7 +166,7 @@ public static class SignInExtensions
         var ticket = string.IsNullOrEmpty(refresh.RefreshToken) ? null : protector.Unprotect(refresh.RefreshToken);
         if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
             || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user
-            || !user.IsActive || (user.IsDemo && !profile.DemoEnabled))
+            || !await signIn.CanSignInAsync(user))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid or expired.");
         }
