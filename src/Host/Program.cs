@@ -6,6 +6,7 @@ using AomoriReform.Host.Organisation;
 using AomoriReform.Host.Notifications;
 using AomoriReform.Host.Plan;
 using AomoriReform.Host.Rollups;
+using AomoriReform.Host.Web;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Jobs;
@@ -26,6 +27,7 @@ try
     builder.AddSignIn();
     builder.AddSingleSignOn();
     builder.AddApi();
+    builder.AddWebUi();
     app = builder.Build();
 }
 catch (ReformConfigurationException e)
@@ -48,6 +50,7 @@ app.MapPlan();
 app.MapEngine();
 app.MapRollups();
 app.MapNotifications();
+app.MapWebUi();
 await app.RunAsync();
 return 0;
 

@@ -27,6 +27,7 @@ var environment = new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["Demo__Password"] = Password,
+    ["Demo__OpenCheckIn"] = "false",
     // The driver signs in hundreds of accounts from one address within a minute.
     ["Identity__LoginsPerClientPerMinute"] = "100000",
     ["Logging__LogLevel__Default"] = "Warning",

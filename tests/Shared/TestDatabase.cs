@@ -99,12 +99,15 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             ["ConnectionStrings:Postgres"] = PostgresConnectionString,
             ["ConnectionStrings:RabbitMq"] = withRabbitMq ? TestServices.RabbitMq : string.Empty,
+            // Tests open their own check-ins.
+            ["Demo:OpenCheckIn"] = "false",
         }
         : new()
         {
             ["ConnectionStrings:Postgres"] = string.Empty,
             ["ConnectionStrings:RabbitMq"] = string.Empty,
             ["Storage:DataDirectory"] = DataDirectory,
+            ["Demo:OpenCheckIn"] = "false",
         };
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using AomoriReform.Host.Identity;
+using AomoriReform.Host.Web;
 using Scalar.AspNetCore;
 
 namespace AomoriReform.Host.Api;
@@ -44,19 +45,25 @@ public static class ApiExtensions
     public static WebApplication UseApi(this WebApplication app)
     {
         app.UseSecurityHeaders();
-        app.UseExceptionHandler();
+        app.UseWebUiErrors();
+        app.UseWhen(context => !context.Request.IsUi(), api =>
+        {
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+        });
         if (!app.Environment.IsDevelopment())
         {
             // Only on HTTPS requests, and never for localhost.
             app.UseHsts();
         }
 
-        app.UseStatusCodePages();
+        app.UseWebUi();
         app.UseJsonBodyLimit();
         app.UseAuthentication();
         app.UseCookieRequestForgeryCheck();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment() || !app.Services.GetRequiredService<AomoriReform.Workflows.Hosting.ReformProfile>().UsesPostgres)
         {

@@ -1,3 +1,5 @@
+using AomoriReform.Host.Web;
+
 namespace AomoriReform.Host.Api;
 
 /// <summary>
@@ -11,7 +13,12 @@ public static class SecurityHeaders
     /// <summary>API answers are data, never a page: nothing may load or frame them.</summary>
     public const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-    /// <summary>Pages (the API reference, the job dashboard, the web UI to come): own origin only.</summary>
+    /// <summary>Our own pages (the web UI): own origin only, and no inline script or style at all.</summary>
+    public const string UiPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        + "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+    /// <summary>Library pages (the API reference, the job dashboard), which need inline script: own origin only.</summary>
     public const string PagePolicy =
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
         + "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
@@ -23,14 +30,13 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                var isApi = context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/health")
-                    || context.Request.Path.StartsWithSegments("/openapi");
+                var isApi = context.Request.IsApi();
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
                 headers["Cross-Origin-Opener-Policy"] = "same-origin";
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-                headers.ContentSecurityPolicy = isApi ? ApiPolicy : PagePolicy;
+                headers.ContentSecurityPolicy = isApi ? ApiPolicy : context.Request.IsLibraryPage() ? PagePolicy : UiPolicy;
                 if (isApi && !headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.CacheControl))
                 {
                     headers.CacheControl = "no-store";

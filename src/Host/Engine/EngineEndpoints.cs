@@ -78,7 +78,9 @@ public static class EngineEndpoints
             : Unauthorized();
     }
 
-    private static async Task<IResult> InboxAsync(ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, HttpResponse response, int? page, int? pageSize, CancellationToken cancellationToken)
+    private static async Task<IResult> InboxAsync(
+        ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, HttpResponse response, int? page, int? pageSize,
+        int? fiscalYear, string? status, string? viewpoint, bool? overdue, CancellationToken cancellationToken)
     {
         if (Paging(page, pageSize) is { } bad)
         {
@@ -90,7 +92,7 @@ public static class EngineEndpoints
             return Unauthorized();
         }
 
-        var inbox = await queries.InboxAsync(caller, page ?? 1, pageSize ?? 100, cancellationToken);
+        var inbox = await queries.InboxAsync(caller, new InboxFilter(fiscalYear, status, viewpoint, overdue), page ?? 1, pageSize ?? 100, cancellationToken);
         response.Headers["X-Total-Count"] = inbox.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok(inbox.Items);
     }

@@ -32,16 +32,24 @@ public sealed class LoginThrottle : IDisposable
         return lease.IsAcquired ? null : TooMany(lease);
     }
 
+    /// <summary>Null when this account may try now; otherwise the seconds to wait.</summary>
+    public int? Acquire(string email)
+    {
+        using var lease = perAccount.AttemptAcquire(email.Trim().ToUpperInvariant());
+        return lease.IsAcquired ? null : RetryAfter(lease);
+    }
+
+    private static int RetryAfter(RateLimitLease lease) => lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
+
     public void Dispose() => perAccount.Dispose();
 
     /// <summary>The 429 answer, for this throttle and for the per-client rate limiter.</summary>
     internal static IResult TooMany(RateLimitLease lease)
     {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
-        return new TooManyAttempts(retryAfter);
+        return new TooManyAttempts(RetryAfter(lease));
     }
 
-    private sealed class TooManyAttempts(int retryAfterSeconds) : IResult
+    internal sealed class TooManyAttempts(int retryAfterSeconds) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

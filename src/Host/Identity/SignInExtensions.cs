@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AomoriReform.Host.Web;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
@@ -59,8 +60,11 @@ public static class SignInExtensions
             cookie.Cookie.SecurePolicy = securePolicy;
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:CookieMinutes", 60));
             cookie.SlidingExpiration = true;
-            // The API answers 401/403; redirects to a sign-in page are for the web UI to come.
-            cookie.Events.OnRedirectToLogin = context => Status(context.Response, StatusCodes.Status401Unauthorized);
+            // The API answers 401/403; a page sends the person to the sign-in page, or shows the 403 page.
+            cookie.LoginPath = "/signin";
+            cookie.Events.OnRedirectToLogin = context => context.Request.IsApi()
+                ? Status(context.Response, StatusCodes.Status401Unauthorized)
+                : Redirect(context.Response, "/signin?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + context.Request.Path + context.Request.QueryString));
             cookie.Events.OnRedirectToAccessDenied = context => Status(context.Response, StatusCodes.Status403Forbidden);
         });
         builder.AddKeyProtection();
@@ -75,7 +79,16 @@ public static class SignInExtensions
             antiforgery.Cookie.SecurePolicy = securePolicy;
         });
         builder.AddLoginThrottle();
+        builder.Services.AddScoped<PasswordSignIn>();
+        builder.Services.AddScoped<SessionEnd>();
+        builder.Services.AddScoped<CurrentCaller>();
         return builder;
+    }
+
+    private static Task Redirect(HttpResponse response, string location)
+    {
+        response.Redirect(location);
+        return Task.CompletedTask;
     }
 
     private static Task Status(HttpResponse response, int status)
@@ -179,14 +192,9 @@ public static class SignInExtensions
     /// Ends every session of the account: the cookie is removed, and the new security stamp makes
     /// every earlier cookie, access token and refresh token of the account answer 401.
     /// </summary>
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, SignInManager<ReformUser> signIn)
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, SessionEnd sessions)
     {
-        if (await signIn.UserManager.GetUserAsync(principal) is { } user)
-        {
-            await signIn.UserManager.UpdateSecurityStampAsync(user);
-        }
-
-        await signIn.SignOutAsync();
+        await sessions.EndAllAsync(principal);
         return TypedResults.NoContent();
     }
 

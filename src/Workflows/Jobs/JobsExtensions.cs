@@ -53,6 +53,7 @@ public static class JobsExtensions
         builder.Services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         builder.Services.AddScoped<OutboxRetentionJob>();
         builder.Services.AddScoped<YearlyCheckInJob>();
+        builder.Services.AddSingleton<IStartupTask, DemoCheckIn>();
         builder.Services.AddScoped<ReminderSweep>();
         builder.Services.AddScoped<MailNotificationsJob>();
         builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");

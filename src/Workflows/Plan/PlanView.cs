@@ -22,6 +22,11 @@ public sealed record IndicatorResponse(string Code, string Title, string Unit, I
 /// <summary>Reads the plan as the API and the exports show it.</summary>
 public sealed class PlanView(ReformDbContext db)
 {
+    /// <summary>The outline's viewpoints (観点), in order: for filters and rollup titles.</summary>
+    public async Task<IReadOnlyList<(string Code, string Title)>> ViewpointsAsync(CancellationToken cancellationToken) =>
+        (await db.Viewpoints.AsNoTracking().Select(v => new { v.Code, v.Title }).ToListAsync(cancellationToken))
+            .OrderBy(v => v.Code, StringComparer.Ordinal).Select(v => (v.Code, v.Title)).ToList();
+
     public async Task<PlanResponse?> GetAsync(CancellationToken cancellationToken)
     {
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);

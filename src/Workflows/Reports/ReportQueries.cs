@@ -11,44 +11,102 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
 {
     /// <summary>
     /// The open tasks the caller can act on now, as themselves or as deputy: tasks of their role
-    /// within their section, department or HQ, oldest due first.
+    /// within their section, department or HQ, filtered, oldest due first, one page of them.
     /// </summary>
-    public async Task<Page<InboxItem>> InboxAsync(Caller caller, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<Page<InboxItem>> InboxAsync(Caller caller, InboxFilter filter, int page, int pageSize, CancellationToken cancellationToken)
     {
-        var items = new List<InboxItem>();
-        var total = 0;
-        foreach (var identity in caller.Identities)
+        var today = callers.Today;
+        var rows = Filtered(caller, filter, today);
+        var total = await rows.CountAsync(cancellationToken);
+        var items = await rows
+            .OrderBy(x => x.Task.DueDate).ThenBy(x => x.Report.MeasureCode).ThenBy(x => x.Task.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Join(db.Measures, x => x.Report.MeasureId, m => m.Id, (x, m) => new
+            {
+                x.Task.Id, x.Task.ReportId, x.Report.MeasureCode, m.Title, x.Report.FiscalYear, x.Report.Status, x.Task.StepId, x.Task.DueDate,
+                x.Task.AssigneeRole, x.Task.AssigneeSectionCode, x.Task.AssigneeDepartmentCode,
+            })
+            .ToListAsync(cancellationToken);
+        return new Page<InboxItem>(
+            items.Select(r =>
+            {
+                // Whose task it is: the caller's own first, else the principal it came from.
+                var owner = caller.Identities.First(i => Matches(i, r.AssigneeRole, r.AssigneeSectionCode, r.AssigneeDepartmentCode));
+                return new InboxItem(r.Id, r.ReportId, r.MeasureCode, r.Title, r.FiscalYear, r.Status, r.StepId, r.DueDate, r.DueDate < today,
+                    owner.UserId == caller.UserId ? null : owner.Name);
+            }).ToList(),
+            total);
+    }
+
+    /// <summary>How many open tasks the caller has (the count in the navigation).</summary>
+    public Task<int> CountInboxAsync(Caller caller, CancellationToken cancellationToken) =>
+        Filtered(caller, InboxFilter.None, callers.Today).CountAsync(cancellationToken);
+
+    private IQueryable<TaskRow> Filtered(Caller caller, InboxFilter filter, DateOnly today)
+    {
+        var self = caller.UserId;
+        var rows = db.WorkTasks.AsNoTracking()
+            .Where(t => t.State == WorkTaskState.Open)
+            .Where(AssignedToAny(caller.Identities.ToList()))
+            .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new TaskRow { Task = t, Report = r })
+            // Nobody decides on their own submission (not even as deputy), so such tasks are not theirs to see here.
+            .Where(x => x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);
+        if (filter.FiscalYear is { } year)
+        {
+            rows = rows.Where(x => x.Report.FiscalYear == year);
+        }
+
+        if (filter.Status is { } status)
+        {
+            rows = rows.Where(x => x.Report.Status == status);
+        }
+
+        if (filter.Viewpoint is { } viewpoint)
+        {
+            var prefix = viewpoint + ".";
+            rows = rows.Where(x => x.Report.ItemCode.StartsWith(prefix));
+        }
+
+        if (filter.Overdue is { } overdue)
+        {
+            rows = overdue ? rows.Where(x => x.Task.DueDate < today) : rows.Where(x => x.Task.DueDate >= today);
+        }
+
+        return rows;
+    }
+
+    private static bool Matches(Caller identity, Role role, string? section, string? department) =>
+        identity.Role == role && (section == null || section == identity.SectionCode) && (department == null || department == identity.DepartmentCode);
+
+    /// <summary>One SQL predicate: the task is for the role and scope of any of the caller's identities.</summary>
+    private static System.Linq.Expressions.Expression<Func<WorkTask, bool>> AssignedToAny(IReadOnlyList<Caller> identities)
+    {
+        var task = System.Linq.Expressions.Expression.Parameter(typeof(WorkTask), "t");
+        System.Linq.Expressions.Expression? any = null;
+        foreach (var identity in identities)
         {
             var role = identity.Role;
             var section = identity.SectionCode;
             var department = identity.DepartmentCode;
-            var tasks = db.WorkTasks.AsNoTracking().Where(t => t.State == WorkTaskState.Open && t.AssigneeRole == role
+            System.Linq.Expressions.Expression<Func<WorkTask, bool>> one = t => t.AssigneeRole == role
                 && (t.AssigneeSectionCode == null || t.AssigneeSectionCode == section)
-                && (t.AssigneeDepartmentCode == null || t.AssigneeDepartmentCode == department));
-            // Nobody decides on their own submission, so such tasks are not theirs to see here.
-            if (role is not (Role.Staff))
-            {
-                var self = caller.UserId;
-                tasks = tasks.Where(t => db.ProgressReports.Any(r => r.Id == t.ReportId && (r.SubmittedBy == null || r.SubmittedBy != self)));
-            }
-
-            total += await tasks.CountAsync(cancellationToken);
-            var rows = await tasks
-                .OrderBy(t => t.DueDate).ThenBy(t => t.Id)
-                .Skip((page - 1) * pageSize).Take(pageSize)
-                .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new { Task = t, Report = r })
-                .Join(db.Measures, x => x.Report.MeasureId, m => m.Id, (x, m) => new
-                {
-                    x.Task.Id, x.Task.ReportId, x.Report.MeasureCode, m.Title, x.Report.FiscalYear, x.Report.Status, x.Task.StepId, x.Task.DueDate,
-                })
-                .ToListAsync(cancellationToken);
-            var today = callers.Today;
-            items.AddRange(rows.Select(r => new InboxItem(
-                r.Id, r.ReportId, r.MeasureCode, r.Title, r.FiscalYear, r.Status, r.StepId, r.DueDate, r.DueDate < today,
-                identity.UserId == caller.UserId ? null : identity.Name)));
+                && (t.AssigneeDepartmentCode == null || t.AssigneeDepartmentCode == department);
+            var body = new ReplaceParameter(one.Parameters[0], task).Visit(one.Body);
+            any = any is null ? body : System.Linq.Expressions.Expression.OrElse(any, body);
         }
 
-        return new Page<InboxItem>(items.DistinctBy(i => i.TaskId).OrderBy(i => i.DueDate).Take(pageSize).ToList(), total);
+        return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(any ?? System.Linq.Expressions.Expression.Constant(false), task);
+    }
+
+    private sealed class ReplaceParameter(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to) : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+
+    private sealed class TaskRow
+    {
+        public required WorkTask Task { get; init; }
+        public required ProgressReport Report { get; init; }
     }
 
     public async Task<Page<ReportSummary>> ListAsync(Caller caller, int? fiscalYear, string? status, string? sectionCode, int page, int pageSize, CancellationToken cancellationToken)
@@ -95,6 +153,12 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
             .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment))
             .ToListAsync(cancellationToken);
     }
+}
+
+/// <summary>Which of the inbox's tasks to show; every part optional.</summary>
+public sealed record InboxFilter(int? FiscalYear = null, string? Status = null, string? Viewpoint = null, bool? Overdue = null)
+{
+    public static readonly InboxFilter None = new();
 }
 
 public sealed record ReportSummary(

@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Engine;
+
+namespace AomoriReform.Host.Identity;
+
+/// <summary>
+/// The person behind the current request, for endpoints and pages alike: resolved from the
+/// database once per request (the authorization policy already did it; this reuses that), with
+/// the principals they act for as deputy today. Null when nobody is signed in or the account is
+/// no longer active.
+/// </summary>
+public sealed class CurrentCaller(IHttpContextAccessor http, CallerResolver callers)
+{
+    public async Task<Caller?> GetAsync(CancellationToken cancellationToken = default)
+    {
+        var user = http.HttpContext?.User;
+        return user?.Identity?.IsAuthenticated == true && user.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+            ? await callers.ResolveAsync(id, cancellationToken)
+            : null;
+    }
+}

@@ -1,0 +1,67 @@
+// Small progressive enhancements; every page works without this file.
+(() => {
+  'use strict';
+
+  // After a post or a navigation, move focus to the message that says what happened.
+  function focusMessage() {
+    const target = document.querySelector('[data-focus-on-load]');
+    if (target) {
+      target.focus();
+    }
+  }
+
+  // Warn before leaving a form with unsaved changes.
+  let dirty = null;
+  document.addEventListener('input', (event) => {
+    const form = event.target.closest && event.target.closest('form[data-warn-unsaved]');
+    if (form) {
+      dirty = form;
+    }
+  });
+  document.addEventListener('submit', () => { dirty = null; });
+  window.addEventListener('beforeunload', (event) => {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = '';
+    }
+  });
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href]');
+    if (dirty && link && !link.hasAttribute('download') && !window.confirm(dirty.dataset.warnUnsaved)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Filters apply as soon as a choice changes; the 絞り込む button stays for keyboards and no script.
+  document.addEventListener('change', (event) => {
+    const form = event.target.closest && event.target.closest('form[data-auto-submit]');
+    if (form && event.target.matches('select')) {
+      form.requestSubmit();
+    }
+  });
+
+  // A button pressed twice posts once (the form's idempotency key covers the rest).
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (form.dataset.submitted === 'true') {
+      event.preventDefault();
+      return;
+    }
+    if (form.method === 'post') {
+      form.dataset.submitted = 'true';
+      setTimeout(() => { form.dataset.submitted = 'false'; }, 4000);
+    }
+  });
+
+  document.addEventListener('DOMContentLoaded', focusMessage);
+  if (window.Blazor && window.Blazor.addEventListener) {
+    window.Blazor.addEventListener('enhancedload', focusMessage);
+  } else {
+    document.addEventListener('DOMContentLoaded', () => {
+      if (window.Blazor && window.Blazor.addEventListener) {
+        window.Blazor.addEventListener('enhancedload', focusMessage);
+      }
+    });
+  }
+})();
