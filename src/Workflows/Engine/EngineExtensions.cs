@@ -18,6 +18,7 @@ public static class EngineExtensions
         builder.Services.AddScoped<ReportWorkflow>();
         builder.Services.AddScoped<ReportQueries>();
         builder.Services.AddScoped<Workspace>();
+        builder.Services.AddScoped<ReportDetails>();
         builder.Services.AddScoped<CheckInOpener>();
         builder.Services.AddScoped<Rollups.RollupQueries>();
         builder.Services.AddScoped<Reminders.NotificationInbox>();
