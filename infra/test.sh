@@ -6,6 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash infra/services.sh start || { echo "0 passed, 1 failed"; exit 1; }
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here), with
+# Japanese fonts so that pages and screenshots render as a person sees them.
+bash infra/browser.sh || { echo "0 passed, 1 failed"; exit 1; }
 eval "$(bash infra/services.sh env)"
 
 results=TestResults

@@ -13,9 +13,12 @@ public static class SecurityHeaders
     /// <summary>API answers are data, never a page: nothing may load or frame them.</summary>
     public const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-    /// <summary>Our own pages (the web UI): own origin only, and no inline script or style at all.</summary>
+    /// <summary>
+    /// Our own pages (the web UI): own origin only, no inline script, and no inline style but the one
+    /// stylesheet Blazor's script adds (allowed by its hash; a browser test fails if it changes).
+    /// </summary>
     public const string UiPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-EddaIl3LGB3wIun7qzQTvofddpzeLWyulbdzEeloM68='; img-src 'self' data:; font-src 'self'; "
         + "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
     /// <summary>Library pages (the API reference, the job dashboard), which need inline script: own origin only.</summary>

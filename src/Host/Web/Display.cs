@@ -94,6 +94,9 @@ public static class Display
     /// <summary>令和7年度 (FY2025) in Japanese, FY2025 in English.</summary>
     public static string FiscalYearLabel(int year) => IsJapanese ? new FiscalYear(year).ReiwaLabel : $"FY{year.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>An outline code (1.1.1) or an organisation slug (gyosei-keiei) as a filter value; anything else is ignored.</summary>
+    public static bool IsCode(string? value) => value is { Length: > 0 and <= 64 } && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-');
+
     public static string Number(int value) => value.ToString("N0", CultureInfo.CurrentCulture);
 
     public static string Number(decimal value) => value.ToString("#,##0.##", CultureInfo.CurrentCulture);

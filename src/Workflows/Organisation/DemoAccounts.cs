@@ -27,6 +27,8 @@ public sealed partial class DemoAccounts(ReformProfile profile, ILogger<DemoAcco
 
     public static string SectionChief(string section) => $"{section}.chief@{Domain}";
 
+    public static string SectionDeputy(string section) => $"{section}.deputy@{Domain}";
+
     public static string DepartmentHead(string department) => $"{department}.head@{Domain}";
 
     public async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -60,6 +62,8 @@ public sealed partial class DemoAccounts(ReformProfile profile, ILogger<DemoAcco
         {
             wanted.Add(Account(SectionStaff(section.Code), $"{section.Name} 担当（デモ）", Role.Staff, section.Code, section.DepartmentCode));
             wanted.Add(Account(SectionChief(section.Code), $"{section.Name}長（デモ）", Role.SectionChief, section.Code, section.DepartmentCode));
+            // An assistant chief (課長補佐) in every section: the chief's natural deputy (代理) for an absence.
+            wanted.Add(Account(SectionDeputy(section.Code), $"{section.Name} 課長補佐（デモ）", Role.Staff, section.Code, section.DepartmentCode));
         }
 
         foreach (var department in await db.Departments.AsNoTracking().ToListAsync(cancellationToken))

@@ -19,6 +19,14 @@ public sealed class NotificationInbox(ReformDbContext db, TimeProvider time)
             .Select(n => new NotificationView(n.Id, n.At, n.Kind.ToString(), n.ReportId, n.Text, n.ReadAt != null))
             .ToListAsync(cancellationToken);
 
+    /// <summary>Marks these of the caller's notifications read (the list page shows them, so they have been read).</summary>
+    public async Task MarkReadAsync(string userId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Notifications.Where(n => n.UserId == userId && n.ReadAt == null && ids.Contains(n.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), cancellationToken);
+    }
+
     /// <summary>False when the notification is not the caller's (404).</summary>
     public async Task<bool> MarkReadAsync(string userId, Guid id, CancellationToken cancellationToken)
     {

@@ -109,22 +109,49 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
         public required ProgressReport Report { get; init; }
     }
 
-    public async Task<Page<ReportSummary>> ListAsync(Caller caller, int? fiscalYear, string? status, string? sectionCode, int page, int pageSize, CancellationToken cancellationToken)
+    public Task<Page<ReportSummary>> ListAsync(Caller caller, int? fiscalYear, string? status, string? sectionCode, int page, int pageSize, CancellationToken cancellationToken) =>
+        ListAsync(caller, new ReportFilter(fiscalYear, status, Section: sectionCode), page, pageSize, cancellationToken);
+
+    /// <summary>The reports the caller may see, filtered (a dashboard row drills down to this), in plan order.</summary>
+    public async Task<Page<ReportSummary>> ListAsync(Caller caller, ReportFilter filter, int page, int pageSize, CancellationToken cancellationToken)
     {
         var reports = Visibility.Filter(db.ProgressReports.AsNoTracking(), caller);
-        if (fiscalYear is { } year)
+        if (filter.FiscalYear is { } year)
         {
             reports = reports.Where(r => r.FiscalYear == year);
         }
 
-        if (status is not null)
+        if (filter.Status is { } status)
         {
             reports = reports.Where(r => r.Status == status);
         }
 
-        if (sectionCode is not null)
+        if (filter.Section is { } section)
         {
-            reports = reports.Where(r => r.SectionCode == sectionCode);
+            reports = reports.Where(r => r.SectionCode == section);
+        }
+
+        if (filter.Department is { } department)
+        {
+            reports = reports.Where(r => r.DepartmentCode == department);
+        }
+
+        if (filter.Item is { } item)
+        {
+            reports = reports.Where(r => r.ItemCode == item);
+        }
+        else if ((filter.Area ?? filter.Viewpoint) is { } outline)
+        {
+            var prefix = outline + ".";
+            reports = reports.Where(r => r.ItemCode.StartsWith(prefix));
+        }
+
+        if (filter.Overdue is { } overdue)
+        {
+            var today = callers.Today;
+            reports = overdue
+                ? reports.Where(r => r.Status != RouteDefinition.AcceptedStatus && r.DueDate < today)
+                : reports.Where(r => r.Status == RouteDefinition.AcceptedStatus || r.DueDate >= today);
         }
 
         var total = await reports.CountAsync(cancellationToken);
@@ -160,6 +187,11 @@ public sealed record InboxFilter(int? FiscalYear = null, string? Status = null, 
 {
     public static readonly InboxFilter None = new();
 }
+
+/// <summary>Which reports to list; every part optional. Viewpoint and area match by outline code prefix.</summary>
+public sealed record ReportFilter(
+    int? FiscalYear = null, string? Status = null, string? Viewpoint = null, string? Area = null, string? Item = null,
+    string? Department = null, string? Section = null, bool? Overdue = null);
 
 public sealed record ReportSummary(
     Guid Id, string MeasureCode, string MeasureTitle, string SectionCode, string DepartmentCode, int FiscalYear, string Status, int Version, DateOnly DueDate, string Route);

@@ -12,6 +12,10 @@ public sealed record WorkspacePrincipal(string Name, Organisation.Role Role, str
 
 public sealed class Workspace(ReformDbContext db, ReportQueries queries)
 {
+    /// <summary>Every section's name by its code (a few dozen rows), for lists that show where a report belongs.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SectionNamesAsync(CancellationToken cancellationToken) =>
+        await db.Sections.AsNoTracking().ToDictionaryAsync(s => s.Code, s => s.Name, cancellationToken);
+
     public async Task<WorkspaceSummary> SummaryAsync(Caller caller, CancellationToken cancellationToken)
     {
         var sectionCodes = caller.Identities.Select(i => i.SectionCode).OfType<string>().Distinct().ToList();
