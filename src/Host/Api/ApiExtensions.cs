@@ -30,6 +30,7 @@ public static class ApiExtensions
             context.ProblemDetails.Extensions.Remove("traceId");
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.AddForwardedClients();
         builder.Services.AddOpenApi();
         builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = FileBodyLimit);
@@ -43,6 +44,7 @@ public static class ApiExtensions
 
     public static WebApplication UseApi(this WebApplication app)
     {
+        app.UseForwardedClients();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         if (!app.Environment.IsDevelopment())
