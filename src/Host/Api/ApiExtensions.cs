@@ -31,6 +31,7 @@ public static class ApiExtensions
             context.ProblemDetails.Extensions.Remove("traceId");
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.AddForwardedClients();
         builder.Services.AddOpenApi();
         builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = FileBodyLimit);
@@ -44,6 +45,7 @@ public static class ApiExtensions
 
     public static WebApplication UseApi(this WebApplication app)
     {
+        app.UseForwardedClients();
         app.UseSecurityHeaders();
         app.UseWebUiErrors();
         app.UseWhen(context => !context.Request.IsUi(), api =>

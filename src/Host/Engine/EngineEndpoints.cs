@@ -201,8 +201,11 @@ public static class EngineEndpoints
     private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid", detail: $"{field}: {message}");
 
+    /// <summary>Keeps (page - 1) * pageSize far inside an int on every provider.</summary>
+    private const int MaxPage = 100_000;
+
     private static IResult? Paging(int? page, int? pageSize) =>
-        page is < 1 ? Invalid("page", "must be 1 or more")
+        page is < 1 or > MaxPage ? Invalid("page", $"must be between 1 and {MaxPage}")
         : pageSize is < 1 or > 500 ? Invalid("pageSize", "must be between 1 and 500")
         : null;
 

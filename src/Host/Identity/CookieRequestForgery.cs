@@ -43,6 +43,14 @@ public static class CookieRequestForgery
         !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method))
         && request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         && !request.Path.StartsWithSegments("/api/auth/login", StringComparison.OrdinalIgnoreCase)
-        && !request.Headers.Authorization.Any(value => value?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true)
+        && !IsBearer(request)
         && request.Cookies.ContainsKey(SignInExtensions.CookieName);
+
+    /// <summary>
+    /// Exactly as the bearer handler reads the header (a case-sensitive "Bearer " prefix): a
+    /// request that handler would not authenticate is not exempt, so "bearer x" with a cookie
+    /// still needs the antiforgery token.
+    /// </summary>
+    private static bool IsBearer(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal);
 }

@@ -18,7 +18,7 @@ public static class ReformClaims
     public const string DisplayName = "aomori:name";
 }
 
-public static class SignInExtensions
+public static partial class SignInExtensions
 {
     public const string CookieName = "aomori.auth";
 
@@ -45,7 +45,10 @@ public static class SignInExtensions
                 identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:LockoutMinutes", 15));
             })
             .AddEntityFrameworkStores<ReformDbContext>()
-            .AddClaimsPrincipalFactory<ReformClaimsPrincipalFactory>();
+            .AddClaimsPrincipalFactory<ReformClaimsPrincipalFactory>()
+            .AddSignInManager<ReformSignInManager>();
+        builder.Services.AddScoped<RefreshTokenStore>();
+        builder.Services.AddSingleton<SignInCounters>();
         builder.Services.AddTransient<IUserConfirmation<ReformUser>, ActiveUserConfirmation>();
         builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure<IConfiguration>((bearer, configuration) =>
         {
@@ -108,6 +111,9 @@ public static class SignInExtensions
         return app;
     }
 
+    /// <summary>The detail of every refused password sign-in.</summary>
+    public const string SignInFailed = "Wrong email or password, or the account is locked after repeated failures or not active.";
+
     public sealed record LoginRequest(string? Email, string? Password);
 
     public sealed record RefreshRequest(string? RefreshToken);
@@ -156,18 +162,26 @@ public static class SignInExtensions
         var result = await signIn.PasswordSignInAsync(login.Email.Trim(), login.Password, isPersistent: false, lockoutOnFailure: true);
         if (!result.Succeeded)
         {
+            // One answer for every refusal (unknown email, wrong password, locked out, inactive), so
+            // it does not tell which emails have accounts; the time taken is the same too.
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized,
                 title: "Sign-in failed",
-                detail: result.IsLockedOut ? "The account is locked for a while after repeated failures." : "Wrong email or password, or the account is not active.");
+                detail: SignInFailed);
         }
 
         // The authentication handler has already written the token or the cookie.
         return TypedResults.Empty;
     }
 
+    /// <summary>
+    /// Exchanges a refresh token for new tokens, once: the token is marked used and its successor
+    /// issued. A used token presented again was copied, so every session of the account ends
+    /// (new security stamp) and the caller gets 401.
+    /// </summary>
     private static async Task<IResult> RefreshAsync(
-        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time)
+        RefreshRequest refresh, SignInManager<ReformUser> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time,
+        RefreshTokenStore refreshTokens, ILogger<RefreshTokenStore> logger, CancellationToken cancellationToken)
     {
         var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
         if (refresh.RefreshToken is { } token && (token.Length > 4096 || token.Any(char.IsControl)))
@@ -176,17 +190,34 @@ public static class SignInExtensions
                 new Dictionary<string, string[]> { ["refreshToken"] = ["at most 4096 characters, no control characters"] }, title: "The request is not valid");
         }
 
+        var refused = TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid, expired or already used.");
         var ticket = string.IsNullOrEmpty(refresh.RefreshToken) ? null : protector.Unprotect(refresh.RefreshToken);
         if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
             || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user
             || !await signIn.CanSignInAsync(user))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid or expired.");
+            return refused;
+        }
+
+        var (outcome, family) = await refreshTokens.UseAsync(user.Id, ticket.Principal, cancellationToken);
+        if (outcome == RefreshOutcome.Reused)
+        {
+            LogRefreshReused(logger, user.Email ?? user.Id);
+            await signIn.UserManager.UpdateSecurityStampAsync(user);
+        }
+
+        if (outcome != RefreshOutcome.Used)
+        {
+            return refused;
         }
 
         var principal = await signIn.CreateUserPrincipalAsync(user);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(await refreshTokens.IssueAsync(user.Id, family, cancellationToken));
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A used refresh token of {Account} was presented again; every session of the account is ended")]
+    private static partial void LogRefreshReused(ILogger logger, string account);
 
     /// <summary>
     /// Ends every session of the account: the cookie is removed, and the new security stamp makes

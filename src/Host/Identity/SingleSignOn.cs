@@ -272,20 +272,44 @@ public sealed partial class SingleSignOnUsers(
     /// <summary>Signs the person in; returns null on success, else why they were refused.</summary>
     public async Task<string?> SignInAsync(ClaimsPrincipal external, CancellationToken cancellationToken)
     {
+        // The directory's stable identity of the person: after the first sign-in the account is
+        // linked to (issuer, subject) and found by that, never again by an email alone.
+        var subject = external.FindFirst("sub")?.Value;
+        var issuer = external.FindFirst("iss")?.Value ?? external.FindFirst("sub")?.Issuer;
+        if (string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(issuer))
+        {
+            LogRefused(logger, "(none)", "no 'sub' or 'iss' claim");
+            return "The identity provider sent no subject.";
+        }
+
         var email = external.FindFirst(settings.EmailClaim)?.Value?.Trim();
-        if (string.IsNullOrEmpty(email) || !Codes.IsEmail(email))
+        var user = await users.FindByLoginAsync(issuer, subject);
+        var link = user is null;
+        if (user is null)
         {
-            LogRefused(logger, "(none)", $"no '{settings.EmailClaim}' claim with an email address");
-            return $"The identity provider sent no email address in the '{settings.EmailClaim}' claim.";
+            if (string.IsNullOrEmpty(email) || !Codes.IsEmail(email))
+            {
+                LogRefused(logger, "(none)", $"no '{settings.EmailClaim}' claim with an email address");
+                return $"The identity provider sent no email address in the '{settings.EmailClaim}' claim.";
+            }
+
+            // Linking by email needs the directory's word that the address is the person's.
+            if (!string.Equals(external.FindFirst("email_verified")?.Value, "true", StringComparison.OrdinalIgnoreCase))
+            {
+                LogRefused(logger, email, "email_verified is not true");
+                return "The identity provider has not verified this email address.";
+            }
+
+            user = await users.FindByEmailAsync(email);
+            if (user is not null && (await users.GetLoginsAsync(user)).Any(login => login.LoginProvider == issuer))
+            {
+                // The account belongs to another person of this directory (a different subject).
+                LogRefused(logger, email, "the account is linked to a different subject of this provider");
+                return "This account is linked to a different person of the identity provider.";
+            }
         }
 
-        if (string.Equals(external.FindFirst("email_verified")?.Value, "false", StringComparison.OrdinalIgnoreCase))
-        {
-            LogRefused(logger, email, "email_verified is false");
-            return "The identity provider has not verified this email address.";
-        }
-
-        var user = await users.FindByEmailAsync(email);
+        email = user?.Email ?? email!;
         var placement = await PlacementAsync(external, user, cancellationToken);
         if (user is null)
         {
@@ -349,6 +373,18 @@ public sealed partial class SingleSignOnUsers(
         {
             LogRefused(logger, email, "inactive or locked out");
             return "This account cannot sign in now (inactive or locked out).";
+        }
+
+        if (link)
+        {
+            var linked = await users.AddLoginAsync(user, new UserLoginInfo(issuer, subject, SingleSignOn.Scheme));
+            if (!linked.Succeeded)
+            {
+                LogRefused(logger, email, string.Join("; ", linked.Errors.Select(e => e.Description)));
+                return "The account could not be linked to the identity provider.";
+            }
+
+            LogLinked(logger, email, issuer);
         }
 
         signIn.AuthenticationScheme = IdentityConstants.ApplicationScheme;
@@ -428,6 +464,9 @@ public sealed partial class SingleSignOnUsers(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Single sign-on refused for {Email}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string email, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Single sign-on linked {Email} to its subject at {Issuer}")]
+    private static partial void LogLinked(ILogger logger, string email, string issuer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Single sign-on created {Email} as {Role} in {Place}")]
     private static partial void LogCreated(ILogger logger, string email, Role role, string place);

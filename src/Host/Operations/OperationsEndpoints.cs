@@ -2,6 +2,7 @@ using System.Text.Json;
 using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.Hosting;
 using Hangfire;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,15 +40,35 @@ public static partial class OperationsEndpoints
         return app;
     }
 
-    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    /// <summary>
+    /// Anonymous callers (load balancers, monitors) get the status of each check only; why a
+    /// check fails (connection strings, addresses, exception text) goes to the log, and to a
+    /// signed-in HqAdmin.
+    /// </summary>
+    private static async Task WriteReadinessAsync(HttpContext context, HealthReport report)
     {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("AomoriReform.Health");
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
+        {
+            LogCheckFailed(logger, name, entry.Status, (entry.Description ?? entry.Exception?.Message ?? "-").ReplaceLineEndings(" "));
+        }
+
+        var details = context.User.Identity?.IsAuthenticated == true
+            && (await context.RequestServices.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, Policies.HqAdmin)).Succeeded;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => details
+                    ? (object)new { status = e.Value.Status.ToString(), description = e.Value.Description ?? e.Value.Exception?.Message }
+                    : new { status = e.Value.Status.ToString() }),
         }));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness check {Check} is {Status}: {Reason}")]
+    private static partial void LogCheckFailed(ILogger logger, string check, HealthStatus status, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "AomoriReform is serving on {Addresses} ({Profile}; data: {Data})")]
     private static partial void LogServing(ILogger logger, string addresses, string profile, string data);

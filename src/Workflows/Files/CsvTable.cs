@@ -10,6 +10,9 @@ public sealed class CsvRecord(int line, IReadOnlyDictionary<string, int> columns
 
     public string this[string column] =>
         columns.TryGetValue(column, out var index) && index < Cells.Count ? Cells[index].Trim() : string.Empty;
+
+    /// <summary>The cell as our own export wrote it back: one leading <c>'</c> from <see cref="CsvTable.Cell"/> removed.</summary>
+    public string Text(string column) => CsvTable.Unneutralise(this[column]);
 }
 
 /// <summary>
@@ -40,9 +43,37 @@ public static class CsvTable
         return (header, records);
     }
 
+    /// <summary>
+    /// A cell for an exported CSV: neutralised against formula injection, then quoted when Excel
+    /// would. Cells starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, tab or CR (which Excel
+    /// and LibreOffice run as formulas) and cells starting with <c>'</c> get one leading
+    /// <c>'</c> (OWASP's advice); a plain number such as <c>-10</c> or <c>+2.5</c> stays as it
+    /// is, so numeric columns stay numbers. <see cref="Unneutralise"/> undoes it on import.
+    /// </summary>
+    public static string Cell(string cell) => Escape(Neutralise(cell));
+
+    private static readonly System.Buffers.SearchValues<char> FormulaStarts = System.Buffers.SearchValues.Create("=+-@\t\r'");
+
+    public static string Neutralise(string cell) =>
+        cell.Length > 0 && FormulaStarts.Contains(cell[0]) && !IsPlainNumber(cell) ? "'" + cell : cell;
+
+    /// <summary>Removes the one leading <c>'</c> that <see cref="Neutralise"/> adds.</summary>
+    public static string Unneutralise(string cell) => cell.StartsWith('\'') ? cell[1..] : cell;
+
+    /// <summary>An optional sign, digits and at most one decimal point: nothing a spreadsheet could run.</summary>
+    private static bool IsPlainNumber(string cell)
+    {
+        var digits = cell.AsSpan(cell[0] is '-' or '+' ? 1 : 0);
+        var point = digits.IndexOf('.');
+        return digits.Length > 0 && point != 0 && point != digits.Length - 1
+            && (point < 0 ? digits : digits[..point]).ContainsOnlyDigits() && (point < 0 || digits[(point + 1)..].ContainsOnlyDigits());
+    }
+
     /// <summary>Quotes a cell when Excel would.</summary>
     public static string Escape(string cell) =>
         cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{cell.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : cell;
+
+    private static bool ContainsOnlyDigits(this ReadOnlySpan<char> span) => !span.IsEmpty && !span.ContainsAnyExceptInRange('0', '9');
 
     private static List<(int Line, List<string> Cells)> ReadRows(string text, string fileKind)
     {

@@ -3,12 +3,21 @@ namespace AomoriReform.Workflows.Files;
 /// <summary>One problem in an imported file, located by its line (1-based).</summary>
 public sealed record FileError(int Line, string Message);
 
-/// <summary>An import was refused; nothing was changed. Carries every problem found, not only the first.</summary>
+/// <summary>
+/// An import was refused; nothing was changed. Carries every problem found, not only the first,
+/// up to <see cref="MaxReported"/>; the rest are counted in one last "and N more" entry, so a
+/// hostile file cannot make the answer larger than the file.
+/// </summary>
 public sealed class FileRejectedException(string fileKind, IReadOnlyList<FileError> errors)
     : Exception($"The {fileKind} has {errors.Count} error(s); nothing was imported.")
 {
+    public const int MaxReported = 100;
+
     public string FileKind { get; } = fileKind;
-    public IReadOnlyList<FileError> Errors { get; } = errors;
+    public int Total { get; } = errors.Count;
+    public IReadOnlyList<FileError> Errors { get; } = errors.Count <= MaxReported
+        ? errors
+        : [.. errors.Take(MaxReported), new FileError(0, $"and {errors.Count - MaxReported} more errors")];
 
     /// <summary>The errors grouped by line, in the shape of a validation problem's <c>errors</c> member.</summary>
     public IDictionary<string, string[]> ByLine() =>

@@ -40,9 +40,17 @@ public sealed class OrganisationImport(ReformDbContext db, ILookupNormalizer nor
             }
         }
 
+        // A demo account's email is taken (unique index): name the line instead of failing at the save.
+        var demoEmails = (await db.Users.AsNoTracking().Where(u => u.IsDemo).Select(u => u.NormalizedEmail!).ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var row in parsed.Users.Where(u => demoEmails.Contains(normalizer.NormalizeEmail(u.Email))))
+        {
+            errors.Add(new FileError(row.Line, $"{row.Email} belongs to a demo account; the organisation file cannot list demo accounts"));
+        }
+
         if (errors.Count > 0)
         {
-            throw new FileRejectedException(FileKind, errors);
+            throw new FileRejectedException(FileKind, [.. errors.OrderBy(e => e.Line)]);
         }
 
         var departments = await db.Departments.ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, cancellationToken);

@@ -45,6 +45,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<SentReminder> SentReminders => Set<SentReminder>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -67,6 +68,15 @@ public abstract class ReformDbContext(DbContextOptions options)
             user.HasOne(u => u.Section).WithMany().HasForeignKey(u => u.SectionCode).OnDelete(DeleteBehavior.Restrict);
             user.HasOne(u => u.Department).WithMany().HasForeignKey(u => u.DepartmentCode).OnDelete(DeleteBehavior.Restrict);
             user.HasIndex(u => new { u.SectionCode, u.Role });
+        });
+
+        builder.Entity<RefreshToken>(token =>
+        {
+            token.ToTable("refresh_tokens");
+            token.HasKey(t => t.Id);
+            token.Property(t => t.Id).ValueGeneratedNever();
+            token.HasOne<ReformUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            token.HasIndex(t => new { t.UserId, t.ExpiresAt });
         });
 
         builder.Entity<OutboxMessage>(outbox =>

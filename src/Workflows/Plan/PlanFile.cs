@@ -53,9 +53,16 @@ public static class PlanFile
     public static readonly string[] CsvColumns =
         ["item_code", "measure_code", "measure_title", "section_code", "route", "indicator_code", "indicator_title", "unit"];
 
+    /// <summary>Deepest nesting of mappings and sequences a plan file may have (a real plan needs about 8).</summary>
+    public const int MaxYamlDepth = 64;
+
+    /// <summary>Most YAML nodes (scalars, mappings, sequences) a plan file may have.</summary>
+    public const int MaxYamlNodes = 250_000;
+
     public static PlanDocument ReadYaml(byte[] file, List<FileError> errors)
     {
         var text = TextFile.Decode(file, FileKind);
+        CheckYamlShape(text);
         var stream = new YamlStream();
         try
         {
@@ -137,6 +144,57 @@ public static class PlanFile
         return document;
     }
 
+    /// <summary>
+    /// Walks the file's parser events, which needs no recursion, before anything builds a node
+    /// tree (which recurses once per level and ends the process on a deep enough file): refuses
+    /// anchors and aliases (a plan file never needs them, and alias expansion turns a few
+    /// kilobytes into gigabytes), nesting deeper than <see cref="MaxYamlDepth"/> and more than
+    /// <see cref="MaxYamlNodes"/> nodes, naming the line.
+    /// </summary>
+    private static void CheckYamlShape(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        var nodes = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                var line = (int)current.Start.Line;
+                switch (current)
+                {
+                    case YamlDotNet.Core.Events.AnchorAlias:
+                        Refuse(line, "uses an alias (*name); plan files must not use anchors or aliases");
+                        break;
+                    case YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false }:
+                        Refuse(line, "defines an anchor (&name); plan files must not use anchors or aliases");
+                        break;
+                }
+
+                if (current is YamlDotNet.Core.Events.NodeEvent && ++nodes > MaxYamlNodes)
+                {
+                    Refuse(line, $"the file has more than {MaxYamlNodes} values");
+                }
+
+                if (current is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart && ++depth > MaxYamlDepth)
+                {
+                    Refuse(line, $"is nested deeper than {MaxYamlDepth} levels");
+                }
+                else if (current is YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd)
+                {
+                    depth--;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            Refuse((int)e.Start.Line, $"is not valid YAML: {e.Message}");
+        }
+
+        static void Refuse(int line, string message) => throw new FileRejectedException(FileKind, [new FileError(Math.Max(line, 1), message)]);
+    }
+
     public static PlanDocument ReadCsv(byte[] file, List<FileError> errors)
     {
         var (header, records) = CsvTable.Parse(TextFile.Decode(file, FileKind), FileKind);
@@ -154,7 +212,7 @@ public static class PlanFile
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var record in records)
         {
-            var code = record["measure_code"];
+            var code = record.Text("measure_code");
             if (current is null || current.Code != code)
             {
                 if (seen.TryGetValue(code, out var firstLine))
@@ -170,28 +228,28 @@ public static class PlanFile
                 {
                     Line = record.Line,
                     Code = code,
-                    ItemCode = record["item_code"],
-                    Title = record["measure_title"],
-                    SectionCode = record["section_code"],
-                    Route = record["route"].Length == 0 ? null : record["route"],
+                    ItemCode = record.Text("item_code"),
+                    Title = record.Text("measure_title"),
+                    SectionCode = record.Text("section_code"),
+                    Route = record.Text("route").Length == 0 ? null : record.Text("route"),
                 };
                 document.Measures.Add(current);
             }
-            else if (current.ItemCode != record["item_code"] || current.Title != record["measure_title"] || current.SectionCode != record["section_code"]
-                || (current.Route ?? string.Empty) != record["route"])
+            else if (current.ItemCode != record.Text("item_code") || current.Title != record.Text("measure_title") || current.SectionCode != record.Text("section_code")
+                || (current.Route ?? string.Empty) != record.Text("route"))
             {
                 errors.Add(new FileError(record.Line, $"measure '{code}' has a different item, title, section or route than on line {current.Line}"));
             }
 
-            if (record["indicator_code"].Length == 0 && record["indicator_title"].Length == 0)
+            if (record.Text("indicator_code").Length == 0 && record.Text("indicator_title").Length == 0)
             {
                 continue;
             }
 
-            var indicator = new IndicatorRow { Line = record.Line, Code = record["indicator_code"], Title = record["indicator_title"], Unit = record["unit"] };
+            var indicator = new IndicatorRow { Line = record.Line, Code = record.Text("indicator_code"), Title = record.Text("indicator_title"), Unit = record.Text("unit") };
             foreach (var column in yearColumns)
             {
-                AddTarget(indicator, record.Line, column[2..], record[column], errors);
+                AddTarget(indicator, record.Line, column[2..], record.Text(column), errors);
             }
 
             current.Indicators.Add(indicator);

@@ -85,7 +85,7 @@ public sealed class PlanView(ReformDbContext db)
                 var cells = measureCells
                     .Concat(indicator is null ? ["", "", ""] : [indicator.Code, indicator.Title, indicator.Unit])
                     .Concat(years.Select(y => indicator is not null && indicator.Targets.TryGetValue(y, out var v) ? v.ToString(CultureInfo.InvariantCulture) : string.Empty));
-                csv.AppendJoin(',', cells.Select(CsvTable.Escape)).Append("\r\n");
+                csv.AppendJoin(',', cells.Select(CsvTable.Cell)).Append("\r\n");
             }
         }
 

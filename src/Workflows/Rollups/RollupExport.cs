@@ -25,13 +25,13 @@ public sealed class RollupExport(RollupQueries rollups)
     public async Task<byte[]> CsvAsync(int fiscalYear, CancellationToken cancellationToken)
     {
         var csv = new StringBuilder();
-        csv.Append(CsvTable.Escape(Title(fiscalYear))).Append("\r\n");
+        csv.Append(CsvTable.Cell(Title(fiscalYear))).Append("\r\n");
         csv.AppendJoin(',', Columns.Prepend("区分")).Append("\r\n");
         foreach (var (by, name) in Groupings)
         {
             foreach (var row in await rollups.LiveAsync(fiscalYear, by, cancellationToken))
             {
-                csv.AppendJoin(',', Cells(row).Prepend(name).Select(c => CsvTable.Escape(Convert.ToString(c, CultureInfo.InvariantCulture)!))).Append("\r\n");
+                csv.AppendJoin(',', Cells(row).Prepend(name).Select(c => CsvTable.Cell(Convert.ToString(c, CultureInfo.InvariantCulture)!))).Append("\r\n");
             }
         }
 

@@ -276,11 +276,36 @@ public sealed class HostileInputTests : IAsyncLifetime
             yield return File("html", Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>"), Expect.ClientError, "text/html");
         }
 
+        // Plan files that would take the parser down (deep nesting, alias expansion) or carry spreadsheet formulas.
+        var laughs = new StringBuilder("a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            laughs.Append(System.Globalization.CultureInfo.InvariantCulture, $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(',', Enumerable.Repeat($"*{(char)('a' + i - 1)}", 9))}]\n");
+        }
+
+        var planCsvHeader = "item_code,measure_code,measure_title,section_code,route,indicator_code,indicator_title,unit,FY2025\n";
+        foreach (var (label, body, type) in new[]
+        {
+            ("deep flow nesting", "title: " + new string('[', 100_000) + new string(']', 100_000), "application/yaml"),
+            ("deep block nesting", "title:\n" + string.Concat(Enumerable.Range(1, 200).Select(i => new string(' ', i) + "-\n")), "application/yaml"),
+            ("deep mapping nesting", "title: " + string.Concat(Enumerable.Repeat("{a: ", 5_000)) + "x" + new string('}', 5_000), "application/yaml"),
+            ("billion laughs", laughs.ToString(), "application/yaml"),
+            ("anchor and alias", "title: &t plan\nfromFiscalYear: 2024\ntoFiscalYear: *t\n", "application/yaml"),
+            ("many errors", "measures:\n" + string.Concat(Enumerable.Range(0, 2_000).Select(i => $"  - code: M{i}\n")), "application/yaml"),
+            ("formula cells", planCsvHeader + "=HYPERLINK(\"http://evil.example\"),=1+1,@SUM(A1),+cmd|' /C calc'!A0,-2+3,\t=1,\r=1,=1,=1\n", "text/csv"),
+            ("formula code with a neutralising quote", planCsvHeader + "'=1+1,'=1,'-x,'@y,,'+I,t,u,'=1\n", "text/csv"),
+        })
+        {
+            yield return new($"/api/plan/import {label}", "hq.admin", HttpMethod.Post, "/api/plan/import?dryRun=true",
+                new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = new MediaTypeHeaderValue(type) } }, Expect.BadRequest);
+        }
+
         // Organisation rows with bad kinds, roles, codes and control characters.
         foreach (var line in new[]
         {
             "section,x,課,,", "user,a@b.example,名前,gyosei-keiei,Emperor", "department,'; DROP TABLE sections; --,部,,", "user,not-an-email,名前,gyosei-keiei,Staff",
             "department,ok-code,部\u0007,,", "alien,x,y,,", "user,<script>@x.example,名前,gyosei-keiei,Staff", "department,UPPER,部,,",
+            "department,=1+1,部,,", "user,@SUM(A1)@x.example,名前,gyosei-keiei,Staff", "user,jinji.staff@demo.local,名前,jinji,Staff",
         })
         {
             yield return new($"/api/org/import row {line}", "hq.admin", HttpMethod.Post, "/api/org/import",

@@ -56,13 +56,23 @@ public sealed class FakeOpenIdProvider : IAsyncDisposable
         return provider;
     }
 
+    /// <summary>A claim value that removes the claim (e.g. <c>("email_verified", Omit)</c>).</summary>
+    public static readonly object Omit = new();
+
     /// <summary>The person and the extra claims (role, section...) the next sign-in vouches for.</summary>
     public void SignInAs(string email, params (string Type, object Value)[] claims)
     {
-        var next = new Dictionary<string, object>(StringComparer.Ordinal) { ["sub"] = $"sub-{email}", ["email"] = email, ["name"] = $"Directory {email}" };
+        var next = new Dictionary<string, object>(StringComparer.Ordinal) { ["sub"] = $"sub-{email}", ["email"] = email, ["email_verified"] = true, ["name"] = $"Directory {email}" };
         foreach (var (type, value) in claims)
         {
-            next[type] = value;
+            if (ReferenceEquals(value, Omit))
+            {
+                next.Remove(type);
+            }
+            else
+            {
+                next[type] = value;
+            }
         }
 
         nextClaims = next;

@@ -172,6 +172,54 @@ public sealed class SingleSignOnTests : IAsyncLifetime
         Assert.False(await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "stranger@pref.aomori.example")));
     }
 
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("false")]
+    public async Task An_email_the_provider_has_not_verified_links_no_account(string verified)
+    {
+        await using var app = Start(Settings());
+        var browser = Browser(app);
+        provider.SignInAs("jinji.staff@demo.local", ("role", "reform-staff"), ("section", "jinji"), ("email_verified", verified == "missing" ? FakeOpenIdProvider.Omit : false));
+
+        var callback = await SignInThroughProviderAsync(browser);
+        var me = await browser.GetAsync(new Uri("/api/me", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, callback.StatusCode);
+        Assert.Equal("application/problem+json", callback.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        Assert.False(await app.WithDbAsync(db => db.UserLogins.AnyAsync()));
+    }
+
+    [Fact]
+    public async Task After_the_first_sign_in_the_account_is_found_by_issuer_and_subject_and_another_subject_is_refused()
+    {
+        await using var app = Start(Settings());
+        provider.SignInAs("jinji.staff@demo.local", ("role", "reform-staff"), ("section", "jinji"));
+        var first = await SignInThroughProviderAsync(Browser(app));
+        var logins = await app.WithDbAsync(db => db.UserLogins.AsNoTracking().Select(l => new { l.LoginProvider, l.ProviderKey, Email = db.Users.Single(u => u.Id == l.UserId).Email }).ToListAsync());
+
+        // Another person of the directory claims the same email address: refused, the link stays.
+        provider.SignInAs("jinji.staff@demo.local", ("sub", "sub-someone-else"), ("role", "reform-staff"), ("section", "jinji"));
+        var impostor = Browser(app);
+        var refused = await SignInThroughProviderAsync(impostor);
+        var impostorMe = await impostor.GetAsync(new Uri("/api/me", UriKind.Relative));
+
+        // The linked person is found by subject, even when the directory now sends an unverified, changed address.
+        provider.SignInAs("renamed@pref.aomori.example", ("sub", "sub-jinji.staff@demo.local"), ("email_verified", FakeOpenIdProvider.Omit), ("role", "reform-staff"), ("section", "jinji"));
+        var linked = Browser(app);
+        var again = await SignInThroughProviderAsync(linked);
+        var me = await linked.GetFromJsonAsync<JsonElement>("/api/me");
+
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var login = Assert.Single(logins);
+        Assert.Equal((provider.Issuer, "sub-jinji.staff@demo.local", "jinji.staff@demo.local"), (login.LoginProvider, login.ProviderKey, login.Email));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, impostorMe.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Equal("jinji.staff@demo.local", me.GetProperty("email").GetString());
+        Assert.Equal(1, await app.WithDbAsync(db => db.UserLogins.CountAsync()));
+    }
+
     [Fact]
     public async Task A_deactivated_user_is_refused_and_stays_as_they_were()
     {
