@@ -25,13 +25,6 @@ public sealed class LoginThrottle : IDisposable
         }));
     }
 
-    /// <summary>A 429 problem when this account has had too many attempts this minute; otherwise null.</summary>
-    public IResult? Refuse(string? email)
-    {
-        using var lease = perAccount.AttemptAcquire((email ?? string.Empty).Trim().ToUpperInvariant());
-        return lease.IsAcquired ? null : TooMany(lease);
-    }
-
     /// <summary>Null when this account may try now; otherwise the seconds to wait.</summary>
     public int? Acquire(string email)
     {

@@ -8,7 +8,8 @@ public enum PasswordSignInKind
     SignedIn,
     Invalid,
     Throttled,
-    LockedOut,
+
+    /// <summary>Unknown account, wrong password, locked out or inactive: one answer, so that it tells nothing about the account.</summary>
     Failed,
 }
 
@@ -62,7 +63,6 @@ public sealed class PasswordSignIn(SignInManager<ReformUser> signIn, LoginThrott
 
         signIn.AuthenticationScheme = useCookies ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
         var result = await signIn.PasswordSignInAsync(email!.Trim(), password!, isPersistent: false, lockoutOnFailure: true);
-        return result.Succeeded ? PasswordSignInOutcome.SignedIn
-            : new PasswordSignInOutcome(result.IsLockedOut ? PasswordSignInKind.LockedOut : PasswordSignInKind.Failed, errors);
+        return result.Succeeded ? PasswordSignInOutcome.SignedIn : new PasswordSignInOutcome(PasswordSignInKind.Failed, errors);
     }
 }

@@ -125,49 +125,19 @@ public static partial class SignInExtensions
     /// <c>{tokenType, accessToken, expiresIn, refreshToken}</c>; with <c>?useCookies=true</c>
     /// the cookie handler sets the sign-in cookie instead.
     /// </summary>
-    private static async Task<IResult> LoginAsync(LoginRequest login, bool? useCookies, SignInManager<ReformUser> signIn, LoginThrottle throttle)
+    private static async Task<IResult> LoginAsync(LoginRequest login, bool? useCookies, PasswordSignIn passwords)
     {
-        if (string.IsNullOrWhiteSpace(login.Email) || string.IsNullOrEmpty(login.Password))
+        var outcome = await passwords.SignInAsync(login.Email, login.Password, useCookies == true);
+        switch (outcome.Kind)
         {
-            var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(login.Email))
-            {
-                errors["email"] = ["required"];
-            }
-
-            if (string.IsNullOrEmpty(login.Password))
-            {
-                errors["password"] = ["required"];
-            }
-
-            return TypedResults.ValidationProblem(errors, title: "Email and password are required");
-        }
-
-        // Bounded before any hashing: a megabyte password must not cost a megabyte of PBKDF2.
-        foreach (var (field, value, limit) in new[] { ("email", login.Email, 256), ("password", login.Password, 512) })
-        {
-            if (value.Length > limit || value.Any(char.IsControl))
-            {
-                return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { [field] = [$"at most {limit} characters, no control characters"] }, title: "The request is not valid");
-            }
-        }
-
-        if (throttle.Refuse(login.Email) is { } refused)
-        {
-            return refused;
-        }
-
-        signIn.AuthenticationScheme = useCookies == true ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
-        var result = await signIn.PasswordSignInAsync(login.Email.Trim(), login.Password, isPersistent: false, lockoutOnFailure: true);
-        if (!result.Succeeded)
-        {
-            // One answer for every refusal (unknown email, wrong password, locked out, inactive), so
-            // it does not tell which emails have accounts; the time taken is the same too.
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                title: "Sign-in failed",
-                detail: SignInFailed);
+            case PasswordSignInKind.Invalid:
+                return TypedResults.ValidationProblem(outcome.Errors, title: "The request is not valid");
+            case PasswordSignInKind.Throttled:
+                return new LoginThrottle.TooManyAttempts(outcome.RetryAfterSeconds);
+            case PasswordSignInKind.Failed:
+                // One answer for every refusal (unknown email, wrong password, locked out, inactive), so
+                // it does not tell which emails have accounts; the time taken is the same too.
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: SignInFailed);
         }
 
         // The authentication handler has already written the token or the cookie.
