@@ -7,8 +7,6 @@ public static class RollupEndpoints
 {
     public sealed record RebuildResponse(int? FiscalYear, int ReportsProjected);
 
-    public sealed record YearRollup(int FiscalYear, string Label, IReadOnlyList<RollupRow> Rows);
-
     /// <summary>HQ's live counts by viewpoint, area, item, department or section (API.md), and the operator rebuild.</summary>
     public static WebApplication MapRollups(this WebApplication app)
     {
@@ -41,21 +39,14 @@ public static class RollupEndpoints
                 _ => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["csv or xlsx"] }),
             };
         }).RequireAuthorization(Policies.HqReaders);
-        rollups.MapGet("/years", async Task<IResult> (string? by, RollupQueries queries, AomoriReform.Workflows.CheckIns.CheckInOpener checkIns, CancellationToken cancellationToken) =>
+        rollups.MapGet("/years", async Task<IResult> (string? by, RollupQueries queries, CancellationToken cancellationToken) =>
         {
             if (!TryDimension(by, out var dimension))
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["one of viewpoint, area, item, department, section"] });
             }
 
-            var years = new List<YearRollup>();
-            foreach (var checkIn in (await checkIns.ListAsync(cancellationToken)).OrderBy(c => c.FiscalYear))
-            {
-                years.Add(new YearRollup(checkIn.FiscalYear, new AomoriReform.Workflows.Calendar.FiscalYear(checkIn.FiscalYear).ReiwaLabel,
-                    await queries.LiveAsync(checkIn.FiscalYear, dimension, cancellationToken)));
-            }
-
-            return TypedResults.Ok(years);
+            return TypedResults.Ok(await queries.YearsAsync(dimension, cancellationToken));
         }).RequireAuthorization(Policies.HqReaders);
         rollups.MapPost("/rebuild", async (int? fiscalYear, RollupQueries queries, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RebuildResponse(fiscalYear, await queries.RebuildAsync(fiscalYear, cancellationToken))))

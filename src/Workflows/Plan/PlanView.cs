@@ -17,6 +17,12 @@ public sealed record ItemResponse(string Code, string Title, IReadOnlyList<Measu
 public sealed record MeasureResponse(
     Guid Id, string Code, string Title, string OwnerSectionCode, string OwnerDepartmentCode, string Route, IReadOnlyList<IndicatorResponse> Indicators);
 
+/// <summary>The plan's period and how many measures it has: one report per measure when a check-in opens.</summary>
+public sealed record PlanPeriod(int FromFiscalYear, int ToFiscalYear, int Measures)
+{
+    public IEnumerable<int> Years => Enumerable.Range(FromFiscalYear, ToFiscalYear - FromFiscalYear + 1);
+}
+
 public sealed record IndicatorResponse(string Code, string Title, string Unit, IReadOnlyDictionary<string, decimal> Targets);
 
 /// <summary>Reads the plan as the API and the exports show it.</summary>
@@ -26,6 +32,13 @@ public sealed class PlanView(ReformDbContext db)
     public async Task<IReadOnlyList<(string Code, string Title)>> ViewpointsAsync(CancellationToken cancellationToken) =>
         (await db.Viewpoints.AsNoTracking().Select(v => new { v.Code, v.Title }).ToListAsync(cancellationToken))
             .OrderBy(v => v.Code, StringComparer.Ordinal).Select(v => (v.Code, v.Title)).ToList();
+
+    /// <summary>The imported plan's fiscal years and measure count; null before a plan is imported.</summary>
+    public async Task<PlanPeriod?> PeriodAsync(CancellationToken cancellationToken)
+    {
+        var plan = await db.Plans.AsNoTracking().Select(p => new { p.FromFiscalYear, p.ToFiscalYear }).SingleOrDefaultAsync(cancellationToken);
+        return plan is null ? null : new PlanPeriod(plan.FromFiscalYear, plan.ToFiscalYear, await db.Measures.CountAsync(cancellationToken));
+    }
 
     public async Task<PlanResponse?> GetAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Persistence;
@@ -20,7 +21,19 @@ public enum RollupDimension
 /// department head, a consultation), so that the status columns add up to <c>total</c>.
 /// </summary>
 public sealed record RollupRow(
-    string Key, string Title, int Total, int Draft, int Returned, int Submitted, int SectionApproved, int Accepted, int OtherSteps, int Overdue);
+    string Key, string Title, int Total, int Draft, int Returned, int Submitted, int SectionApproved, int Accepted, int OtherSteps, int Overdue)
+{
+    /// <summary>The rows added up: the year's totals, under the given key and title.</summary>
+    public static RollupRow Sum(IEnumerable<RollupRow> rows, string key, string title)
+    {
+        var list = rows as IReadOnlyCollection<RollupRow> ?? rows.ToList();
+        return new RollupRow(key, title, list.Sum(r => r.Total), list.Sum(r => r.Draft), list.Sum(r => r.Returned), list.Sum(r => r.Submitted),
+            list.Sum(r => r.SectionApproved), list.Sum(r => r.Accepted), list.Sum(r => r.OtherSteps), list.Sum(r => r.Overdue));
+    }
+}
+
+/// <summary>One opened year's rollup rows, labelled with its 令和 year.</summary>
+public sealed record YearRollup(int FiscalYear, string Label, IReadOnlyList<RollupRow> Rows);
 
 /// <summary>
 /// Rollups for HQ: GROUP BY over the event-fed projection (live), or over the report table
@@ -48,6 +61,19 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
             .Select(g => new Counted(g.Key.ItemCode, g.Key.SectionCode, g.Key.DepartmentCode, g.Key.Status, g.Count(),
                 g.Count(r => r.Status != RouteDefinition.AcceptedStatus && r.DueDate < today)));
         return AggregateAsync(counted, by, cancellationToken);
+    }
+
+    /// <summary>The live rollup of every opened check-in year, oldest first: year over year across the plan period.</summary>
+    public async Task<IReadOnlyList<YearRollup>> YearsAsync(RollupDimension by, CancellationToken cancellationToken)
+    {
+        var opened = (await db.CheckIns.AsNoTracking().Select(c => c.FiscalYear).ToListAsync(cancellationToken)).Order().ToList();
+        var years = new List<YearRollup>(opened.Count);
+        foreach (var year in opened)
+        {
+            years.Add(new YearRollup(year, new FiscalYear(year).ReiwaLabel, await LiveAsync(year, by, cancellationToken)));
+        }
+
+        return years;
     }
 
     /// <summary>Replaces the projection (of one year, or all) with what the report table says, in one transaction.</summary>
