@@ -137,7 +137,9 @@ public static class PageActions
         var page = target.Page;
         await page.RunAndWaitForResponseAsync(
             () => target.ClickAsync(),
-            response => response.Request.IsNavigationRequest && response.Status is < 300 or >= 400);
+            // A document load, or Blazor's enhanced navigation (a fetch that asks for the page).
+            response => (response.Request.IsNavigationRequest || (response.Request.Headers.TryGetValue("accept", out var accept) && accept.Contains("blazor-enhanced-nav", StringComparison.Ordinal)))
+                && response.Status is < 300 or >= 400);
         await page.WaitForLoadStateAsync(LoadState.Load);
     }
 }

@@ -115,7 +115,7 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await chief.Page.GotoAsync($"/reports/{reportId}");
         // Post the rendered form twice, as a double press without the page's script would.
         var statuses = await chief.Page.EvaluateAsync<int[]>(@"async () => {
-            const form = document.querySelector('form.action-form');
+            const form = document.querySelector('#act-form');
             const body = new FormData(form);
             body.append('Act.Action', 'approve');
             const post = () => fetch(location.href, { method: 'POST', body, redirect: 'manual' }).then(r => r.status);
