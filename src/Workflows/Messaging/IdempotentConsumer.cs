@@ -18,7 +18,7 @@ public abstract class IdempotentConsumer(ReformDbContext db, TimeProvider time)
     protected async Task ConsumeOnceAsync(ConsumeContext context, Func<CancellationToken, Task> handle)
     {
         var messageId = context.MessageId ?? throw new InvalidOperationException("A message without a MessageId cannot be de-duplicated.");
-        var consumer = GetType().Name;
+        var consumer = OutboxConsumers.NameOf(GetType());
         var cancellationToken = context.CancellationToken;
         if (await db.ProcessedMessages.AnyAsync(p => p.Consumer == consumer && p.MessageId == messageId, cancellationToken))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
@@ -20,17 +21,33 @@ public sealed class OutboxOptions
 
     /// <summary>Sent rows older than this are deleted by the retention job.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// In-memory bus only: a row published this long ago whose consumers have not all recorded it
+    /// (a delivery that faulted after its retries) is published again; consumers ignore repeats.
+    /// </summary>
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
-/// Publishes committed outbox rows through MassTransit in batches, in commit order within each
-/// stream (a report), streams concurrently, and marks them sent. A crash after publishing but before marking re-publishes the batch on
-/// restart with the same message ids, which idempotent consumers ignore. On PostgreSQL one
-/// host at a time dispatches (a transaction-scoped advisory lock), which keeps the order.
+/// Publishes committed outbox rows through MassTransit in commit order within each stream (a
+/// report), and marks a row sent only once its event cannot be lost any more:
+/// <list type="bullet">
+/// <item>RabbitMQ: once the broker confirmed the publish (publisher confirms; the queues are durable).</item>
+/// <item>In-memory bus: once every consumer of the event has recorded its message id in
+/// <c>processed_messages</c>, which it does in the transaction of its effect. A message in the
+/// in-memory transport dies with the process, so until then the row stays pending and the next
+/// start publishes it again.</item>
+/// </list>
+/// Nothing is published before the bus and all its receive endpoints are started (with a queue
+/// bound to each subscribed exchange): a message published to an exchange with no bound queue is gone.
+/// A crash between publishing and marking re-publishes with the same message ids, which the
+/// idempotent consumers ignore. On PostgreSQL one host at a time dispatches (a
+/// transaction-scoped advisory lock), which keeps the order.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes,
-    IBus bus,
+    IBusControl bus,
     Hosting.ReformProfile profile,
     OutboxSignal signal,
     DatabaseState database,
@@ -41,6 +58,21 @@ public sealed partial class OutboxDispatcher(
     // An arbitrary constant that names the outbox dispatcher's advisory lock.
     private const long DispatcherLockKey = 0x416f6d6f72690001;
 
+    // How often a dispatcher waiting for the database or the bus to become ready looks again.
+    private static readonly TimeSpan ReadinessProbe = TimeSpan.FromMilliseconds(50);
+
+    private readonly OutboxConsumers consumers = OutboxConsumers.OfThisAssembly();
+
+    // In-memory bus: rows this process published that still wait for their consumers, by sequence,
+    // with when they were published; and the highest sequence this process has published. Ages are
+    // measured on the monotonic clock, like the poll wait: they pace the dispatcher, they are no
+    // instant of the domain, and a host on a frozen test clock must still deliver.
+    private readonly Dictionary<long, long> inFlight = [];
+    private readonly SemaphoreSlim dispatching = new(1, 1);
+    private long publishedUpTo;
+    private long lastSweep;
+    private bool waitingLogged;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -48,11 +80,14 @@ public sealed partial class OutboxDispatcher(
         {
             try
             {
-                if (database.IsReady)
+                if (!database.IsReady || !BusReady())
                 {
-                    while (await DispatchBatchAsync(stoppingToken) == options.Value.BatchSize)
-                    {
-                    }
+                    await Task.Delay(ReadinessProbe, stoppingToken);
+                    continue;
+                }
+
+                while (await DispatchBatchAsync(stoppingToken) == options.Value.BatchSize)
+                {
                 }
 
                 failures = 0;
@@ -78,26 +113,70 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    /// <summary>Publishes up to one batch; returns how many rows it sent.</summary>
-    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    public override void Dispose()
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
-        // PostgreSQL: the whole batch runs in a transaction that holds the dispatcher's advisory
-        // lock, so hosts take turns. SQLite (one host) takes no transaction while it publishes:
-        // a transaction there holds the one write gate, and every action would wait on the bus.
-        await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        if (transaction is not null)
+        dispatching.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>
+    /// True once the bus and every receive endpoint are started: on RabbitMQ each endpoint's queue
+    /// is then declared and bound, so a publish reaches it.
+    /// </summary>
+    private bool BusReady()
+    {
+        var ready = bus.CheckHealth().Status == BusHealthStatus.Healthy;
+        if (!ready && !waitingLogged)
         {
-            var locked = await db.Database
-                .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DispatcherLockKey}) AS \"Value\"")
-                .SingleAsync(cancellationToken);
-            if (!locked)
-            {
-                return 0;
-            }
+            waitingLogged = true;
+            LogWaitingForBus(logger);
         }
 
+        return ready;
+    }
+
+    /// <summary>Publishes up to one batch of new rows; returns how many rows it published.</summary>
+    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await dispatching.WaitAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
+            // PostgreSQL: the whole batch runs in a transaction that holds the dispatcher's advisory
+            // lock, so hosts take turns. SQLite (one host) takes no transaction while it publishes:
+            // a transaction there holds the one write gate, and every action would wait on the bus.
+            await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+            if (transaction is not null)
+            {
+                var locked = await db.Database
+                    .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DispatcherLockKey}) AS \"Value\"")
+                    .SingleAsync(cancellationToken);
+                if (!locked)
+                {
+                    return 0;
+                }
+            }
+
+            var published = profile.UsesRabbitMq
+                ? await DispatchConfirmedByBrokerAsync(db, cancellationToken)
+                : await DispatchConfirmedByConsumersAsync(db, cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            return published;
+        }
+        finally
+        {
+            dispatching.Release();
+        }
+    }
+
+    /// <summary>RabbitMQ: a row is sent once the broker has confirmed its publish.</summary>
+    private async Task<int> DispatchConfirmedByBrokerAsync(ReformDbContext db, CancellationToken cancellationToken)
+    {
         var batch = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.SentAt == null)
             .OrderBy(m => m.Sequence)
@@ -109,9 +188,122 @@ public sealed partial class OutboxDispatcher(
         }
 
         // Streams (one report each) publish concurrently to hide the broker's round trips; within
-        // a stream, strictly in commit order. The in-memory bus has no round trip to hide.
-        var streams = batch.GroupBy(row => row.StreamId ?? row.MessageId.ToString("N"));
-        var parallelism = profile.UsesRabbitMq ? 32 : 1;
+        // a stream, strictly in commit order.
+        await PublishAsync(batch, parallelism: 32, cancellationToken);
+        await MarkSentAsync(db, batch.Select(m => m.Sequence).ToList(), cancellationToken);
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// In-memory bus: publishes the rows committed since this process last looked, marks sent those
+    /// no consumer takes, and, at most once per poll interval, marks sent the rows whose every
+    /// consumer has recorded them, publishing again the ones that waited longer than
+    /// <see cref="OutboxOptions.RedeliverAfter"/> (or that this process never published: a row that
+    /// committed after a newer one, which PostgreSQL allows).
+    /// </summary>
+    private async Task<int> DispatchConfirmedByConsumersAsync(ReformDbContext db, CancellationToken cancellationToken)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var batch = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.SentAt == null && m.Sequence > publishedUpTo)
+            .OrderBy(m => m.Sequence)
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+
+        if (batch.Count < options.Value.BatchSize && publishedUpTo > 0 && (lastSweep == 0 || Stopwatch.GetElapsedTime(lastSweep, now) >= options.Value.PollInterval))
+        {
+            lastSweep = now;
+            await SweepAsync(db, now, cancellationToken);
+        }
+
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        // The in-memory bus has no round trip to hide: one stream after another.
+        await PublishAsync(batch, parallelism: 1, cancellationToken);
+        publishedUpTo = batch[^1].Sequence;
+        var unconsumed = new List<long>();
+        foreach (var row in batch)
+        {
+            if (consumers.Of(row.MessageType).Count == 0)
+            {
+                unconsumed.Add(row.Sequence);
+            }
+            else
+            {
+                inFlight[row.Sequence] = now;
+            }
+        }
+
+        // Nothing can lose an event that nobody consumes.
+        await MarkSentAsync(db, unconsumed, cancellationToken);
+        return batch.Count;
+    }
+
+    /// <summary>Marks the delivered rows up to what this process published, and publishes again the overdue ones.</summary>
+    private async Task SweepAsync(ReformDbContext db, long now, CancellationToken cancellationToken)
+    {
+        var pending = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.SentAt == null && m.Sequence <= publishedUpTo)
+            .OrderBy(m => m.Sequence)
+            .Select(m => new { m.Sequence, m.MessageId, m.MessageType })
+            .Take(options.Value.BatchSize * 10)
+            .ToListAsync(cancellationToken);
+        if (pending.Count < options.Value.BatchSize * 10)
+        {
+            // Whatever is not pending any more is done.
+            var stillPending = pending.Select(m => m.Sequence).ToHashSet();
+            foreach (var sequence in inFlight.Keys.Where(s => !stillPending.Contains(s)).ToList())
+            {
+                inFlight.Remove(sequence);
+            }
+        }
+
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var ids = pending.Select(m => m.MessageId).ToList();
+        var processed = (await db.ProcessedMessages.AsNoTracking()
+                .Where(p => ids.Contains(p.MessageId))
+                .Select(p => new { p.Consumer, p.MessageId })
+                .ToListAsync(cancellationToken))
+            .ToLookup(p => p.MessageId, p => p.Consumer);
+        var delivered = new List<long>();
+        var again = new List<long>();
+        foreach (var row in pending)
+        {
+            var recorded = processed[row.MessageId];
+            if (consumers.Of(row.MessageType).All(recorded.Contains))
+            {
+                delivered.Add(row.Sequence);
+                inFlight.Remove(row.Sequence);
+            }
+            else if (!inFlight.TryGetValue(row.Sequence, out var publishedAt) || Stopwatch.GetElapsedTime(publishedAt, now) >= options.Value.RedeliverAfter)
+            {
+                again.Add(row.Sequence);
+            }
+        }
+
+        await MarkSentAsync(db, delivered, cancellationToken);
+        if (again.Count > 0)
+        {
+            var rows = await db.OutboxMessages.AsNoTracking().Where(m => again.Contains(m.Sequence)).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
+            LogRedelivering(logger, rows.Count);
+            await PublishAsync(rows, parallelism: 1, cancellationToken);
+            foreach (var row in rows)
+            {
+                inFlight[row.Sequence] = now;
+            }
+        }
+    }
+
+    private async Task PublishAsync(IReadOnlyList<OutboxMessage> rows, int parallelism, CancellationToken cancellationToken)
+    {
+        var streams = rows.GroupBy(row => row.StreamId ?? row.MessageId.ToString("N"));
         await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (stream, token) =>
         {
             foreach (var row in stream)
@@ -121,17 +313,33 @@ public sealed partial class OutboxDispatcher(
                 await bus.Publish(message, type, context => context.MessageId = row.MessageId, token);
             }
         });
+    }
 
-        var sequences = batch.Select(m => m.Sequence).ToList();
+    /// <summary>Marks rows sent: in the dispatcher's transaction on PostgreSQL, else in one of its own (which takes SQLite's write gate).</summary>
+    private async Task MarkSentAsync(ReformDbContext db, List<long> sequences, CancellationToken cancellationToken)
+    {
+        if (sequences.Count == 0)
+        {
+            return;
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
-        await using var marking = transaction ?? await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var marking = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         await db.OutboxMessages
             .Where(m => sequences.Contains(m.Sequence))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, now), cancellationToken);
-        await marking.CommitAsync(cancellationToken);
-        return batch.Count;
+        if (marking is not null)
+        {
+            await marking.CommitAsync(cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatch failed, will retry: {Reason}")]
     private static partial void LogDispatchFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox dispatcher waits for the bus and its receive endpoints to start before publishing")]
+    private static partial void LogWaitingForBus(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox: publishing {Count} event(s) again whose consumers have not recorded them")]
+    private static partial void LogRedelivering(ILogger logger, int count);
 }
