@@ -139,8 +139,10 @@ public abstract class DeputyTests(Profile profile) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await (await As($"{Section}.staff")).PostAsJsonAsync($"/api/reports/{id}/submit", new { version = 1 })).StatusCode);
         Assert.Equal(["approve", "return"], await Permitted("jinji.chief", id));
         Assert.Equal(HttpStatusCode.NoContent, await End($"{Section}.chief", appointment));
-        Assert.Equal(["(not visible)"], await Permitted("jinji.chief", id));
+        // Still the head's deputy, so the report is visible, but the chief's step is no longer theirs.
+        Assert.Empty(await Permitted("jinji.chief", id));
         Assert.Equal(HttpStatusCode.NoContent, await End("hq.admin", (await List("somu.head")).Single()));
+        Assert.Equal(["(not visible)"], await Permitted("jinji.chief", id));
 
         Assert.Equal((2, 4), await Counts());
         var ended = await app.WithDbAsync(db => db.Deputies.AsNoTracking().SingleAsync(d => d.Id == appointment));

@@ -228,6 +228,7 @@ public abstract class JournalIntegrityTests(Profile profile) : IAsyncLifetime
         await app.DisposeAsync();
         clients.Clear();
         app = new ReformApp(database, "Development", settings, time);
+        _ = app.Server;
     }
 }
 

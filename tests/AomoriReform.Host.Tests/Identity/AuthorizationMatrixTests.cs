@@ -164,7 +164,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET /api/inbox", _ => Get("/api/inbox"), Everyone(HttpStatusCode.OK)),
             new("GET /api/audit/verify", _ => Get("/api/audit/verify"), Only(HttpStatusCode.OK, "auditor", "hq.admin")),
             // An invalid appointment: appointers get past the policy to the 400, nothing is stored.
-            new("POST /api/deputies", _ => Post("/api/deputies", new { deputyEmail = "", from = "2026-04-10", to = "2026-04-20" }), Only(HttpStatusCode.BadRequest, appointers)),
+            new("POST /api/deputies/", _ => Post("/api/deputies", new { deputyEmail = "", from = "2026-04-10", to = "2026-04-20" }), Only(HttpStatusCode.BadRequest, appointers)),
             new("GET /api/deputies/", _ => Get("/api/deputies"), Everyone(HttpStatusCode.OK)),
             // The own chief's appointment: the principal and HQ admins end it, its deputy may not (403), nobody else sees it (404).
             new("DELETE /api/deputies/{id:guid}", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Delete, $"/api/deputies/{appointment}")),
