@@ -19,6 +19,7 @@ public static class EngineExtensions
         var keys = JournalKeys.From(builder.Configuration, builder.GetReformProfile(), builder.Environment);
         builder.Services.AddSingleton(keys);
         builder.Services.AddScoped<JournalCheckpointJob>();
+        builder.Services.AddSingleton<IStartupTask, JournalUpgrade>();
         var deputies = new DeputyOptions();
         builder.Configuration.GetSection("Deputies").Bind(deputies);
         if (deputies.MaxDays < 1 || deputies.MaxDays > 3660)

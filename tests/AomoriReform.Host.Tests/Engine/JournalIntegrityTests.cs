@@ -223,6 +223,44 @@ public abstract class JournalIntegrityTests(Profile profile) : IAsyncLifetime
         await AssertValid();
     }
 
+    [Fact]
+    public async Task Entries_written_before_keyed_signing_are_signed_at_start_when_their_old_chain_holds()
+    {
+        var (intact, broken) = (await Report(0), await Report(1));
+        await Act($"{Section}.staff", intact, "submit");
+        await Act($"{Section}.staff", broken, "submit");
+        // Turn both chains into what the previous version wrote; the second one then tampered with.
+        await app.WithDbAsync(async db =>
+        {
+            foreach (var id in new[] { intact, broken })
+            {
+                var previous = string.Empty;
+                foreach (var entry in await db.JournalEntries.Where(e => e.ReportId == id).OrderBy(e => e.Seq).ToListAsync())
+                {
+                    (entry.KeyId, entry.ContentHash, entry.ReportVersion, entry.PreviousHash) = (string.Empty, string.Empty, 0, previous);
+                    entry.Hash = JournalUpgrade.LegacyHash(entry);
+                    previous = entry.Hash;
+                    if (id == broken && entry.Seq == 2)
+                    {
+                        entry.Comment = "改ざん";
+                    }
+                }
+
+                (await db.ProgressReports.SingleAsync(r => r.Id == id)).JournalHead = previous;
+            }
+
+            return await db.SaveChangesAsync();
+        });
+
+        await Restart([]);
+
+        Assert.Equal(["k1", "k1"], await app.WithDbAsync(db => db.JournalEntries.Where(e => e.ReportId == intact).OrderBy(e => e.Seq).Select(e => e.KeyId).ToListAsync()));
+        Assert.Equal(["", ""], await app.WithDbAsync(db => db.JournalEntries.Where(e => e.ReportId == broken).OrderBy(e => e.Seq).Select(e => e.KeyId).ToListAsync()));
+        var verify = await Verify();
+        Assert.False(verify.GetProperty("valid").GetBoolean());
+        Assert.Equal(broken, verify.GetProperty("firstBadReportId").GetGuid());
+    }
+
     private async Task Restart(Dictionary<string, string?> settings)
     {
         await app.DisposeAsync();
