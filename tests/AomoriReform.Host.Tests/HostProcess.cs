@@ -16,6 +16,8 @@ public static class HostProcess
         // The test command exports the services' connection strings; a run gets only what it names.
         start.Environment.Remove("ConnectionStrings__Postgres");
         start.Environment.Remove("ConnectionStrings__RabbitMq");
+        // Production refuses to start without a journal key; a run that tests that sets it blank.
+        start.Environment["Journal__Key"] = ReformApp.JournalKey;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -18,6 +18,9 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
 {
     public const string DemoPassword = "Demo-Password-For-Tests";
 
+    /// <summary>The journal key every test host signs with unless a test sets its own (base64 of 32 bytes).</summary>
+    public const string JournalKey = "dGVzdC1qb3VybmFsLWtleS0zMi1ieXRlcy1sb25nISE=";
+
     public TestDatabase Database { get; } = database;
 
     /// <summary>Every line the host logged, as "Category: message".</summary>
@@ -27,6 +30,7 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("Demo:Password", DemoPassword);
+        builder.UseSetting("Journal:Key", JournalKey);
         // Tests sign in many accounts from one address; the throttle's own tests set it lower.
         builder.UseSetting("Identity:LoginsPerClientPerMinute", "10000");
         // Each test host has its own queues on the shared broker, gone when it disconnects.

@@ -34,6 +34,8 @@ public sealed class WorkflowServices : IAsyncDisposable
         var database = await TestDatabase.CreateAsync(profile);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(database.Settings(withRabbitMq: false));
+        // Production refuses to start without a journal key (base64 of 32 bytes).
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Journal:Key"] = "dGVzdC1qb3VybmFsLWtleS0zMi1ieXRlcy1sb25nISE=" });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddReformProfile();
         builder.AddPersistence();

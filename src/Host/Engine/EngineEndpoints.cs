@@ -38,9 +38,25 @@ public static class EngineEndpoints
         reports.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.SignedIn);
 
         app.MapGet("/api/inbox", InboxAsync).WithTags("Reports").RequireAuthorization(Policies.SignedIn);
-        app.MapGet("/api/audit/verify", async (ReformDbContext db, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, cancellationToken)))
-            .WithTags("Audit").RequireAuthorization(Policies.AuditReaders);
-        app.MapPost("/api/deputies", AppointDeputyAsync).WithTags("Deputies").RequireAuthorization(Policies.DeputyAppointers);
+        app.MapGet("/api/audit/verify", async (ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, keys, cancellationToken)))
+            .WithTags("Audit").WithSummary("Verifies every report's signed history, the audit chain and the latest checkpoint")
+            .Produces<JournalVerification>().RequireAuthorization(Policies.AuditReaders);
+        app.MapPost("/api/audit/checkpoints", async (JournalCheckpointJob checkpoints, CancellationToken cancellationToken) =>
+            {
+                var view = await checkpoints.WriteAsync(cancellationToken);
+                return TypedResults.Created($"/api/audit/checkpoints/{view.Seq}", view);
+            })
+            .WithTags("Audit").WithSummary("Writes a signed checkpoint of every report's chain head now (the daily job does it too)")
+            .Produces<CheckpointView>(StatusCodes.Status201Created).RequireAuthorization(Policies.HqAdmin);
+
+        var deputies = app.MapGroup("/api/deputies").WithTags("Deputies");
+        deputies.MapPost("/", AppointDeputyAsync).WithSummary("Appoints a deputy (代理) of the caller for a date range")
+            .Produces<DeputyView>(StatusCodes.Status201Created).ProducesValidationProblem().RequireAuthorization(Policies.DeputyAppointers);
+        deputies.MapGet("/", ListDeputiesAsync).WithSummary("The appointments where the caller is principal or deputy (HqAdmin: all)")
+            .Produces<IReadOnlyList<DeputyView>>().RequireAuthorization(Policies.SignedIn);
+        deputies.MapDelete("/{id:guid}", EndDeputyAsync).WithSummary("Ends an appointment (its principal or an HqAdmin)")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.SignedIn);
 
         var workflows = app.MapGroup("/api/workflows").WithTags("Workflow definitions");
         workflows.MapGet("/", ListWorkflowsAsync).RequireAuthorization(Policies.SignedIn);
@@ -172,6 +188,26 @@ public static class EngineEndpoints
 
         var (view, field, error) = await callers.AppointAsync(caller, request, cancellationToken);
         return view is not null ? TypedResults.Created($"/api/deputies/{view.Id}", view) : Invalid(field!, error!);
+    }
+
+    private static async Task<IResult> ListDeputiesAsync(ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken) =>
+        await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+            ? TypedResults.Ok(await callers.ListAsync(caller, cancellationToken))
+            : Unauthorized();
+
+    private static async Task<IResult> EndDeputyAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken)
+    {
+        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        {
+            return Unauthorized();
+        }
+
+        return await callers.EndAsync(caller, id, cancellationToken) switch
+        {
+            DeputyEndResult.Ended => TypedResults.NoContent(),
+            DeputyEndResult.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only the principal or an HQ administrator ends an appointment."),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such appointment."),
+        };
     }
 
     private static async Task<IResult> ListWorkflowsAsync(ReformDbContext db, CancellationToken cancellationToken)

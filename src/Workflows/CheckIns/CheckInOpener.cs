@@ -25,7 +25,7 @@ public enum CheckInResult
 /// transaction. The check-in row is keyed by the year, so a second opening (another request,
 /// another host, the scheduled job) fails on the key and nothing is duplicated.
 /// </summary>
-public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time)
+public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time, JournalKeys keys)
 {
     public async Task<(CheckInResult Result, CheckInView? View, string? Field, string? Error)> OpenAsync(
         CheckInRequest request, string actorId, string actorName, CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
                 Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
             };
             db.ProgressReports.Add(report);
-            db.JournalEntries.Add(Journal.Append(report, now, actorId, actorName, null, null, "open", null, report.Status, null));
+            db.JournalEntries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null));
             var streamId = report.Id.ToString("N");
             outbox.Add(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId);
             foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))

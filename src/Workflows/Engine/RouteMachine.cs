@@ -46,6 +46,9 @@ public enum Refusal
 public sealed class RouteMachine
 {
     private const string CallerGuard = "caller";
+
+    /// <summary>One person, one decision per round: a caller guard too (403, never listed as permitted).</summary>
+    private const string DutiesGuard = "caller: one decision per person per round";
     private readonly StateMachine<string, ReportAction> machine;
     private readonly RouteDefinition route;
     private readonly ProgressReport report;
@@ -75,7 +78,7 @@ public sealed class RouteMachine
             return null;
         }
 
-        return unmet is { Count: > 0 } && unmet.All(g => g == CallerGuard) ? Refusal.Caller : Refusal.State;
+        return unmet is { Count: > 0 } && unmet.All(g => g is CallerGuard or DutiesGuard) ? Refusal.Caller : Refusal.State;
     }
 
     /// <summary>The status the report moves to. Call only after <see cref="Check"/> allowed it.</summary>
@@ -99,7 +102,8 @@ public sealed class RouteMachine
         }
 
         var step = CurrentStep;
-        return step is null ? null : caller.Identities.FirstOrDefault(identity => Matches(step, identity));
+        return step is null ? null
+            : caller.Identities.FirstOrDefault(identity => Unspent(step, identity)) ?? caller.Identities.FirstOrDefault(identity => Matches(step, identity));
     }
 
     public RouteStep? CurrentStep => route.Steps.FirstOrDefault(s => s.Status == report.Status) ?? (report.Status == RouteDefinition.ReturnedStatus ? route.First : null);
@@ -136,17 +140,17 @@ public sealed class RouteMachine
             switch (step.Kind)
             {
                 case StepKind.Approve:
-                    state.PermitIf(ReportAction.Approve, next, () => MayDecide(step), CallerGuard)
-                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    state.PermitIf(ReportAction.Approve, next, Decide(step))
+                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, Decide(step));
                     break;
                 case StepKind.Review:
-                    state.PermitIf(ReportAction.Accept, next, () => MayDecide(step), CallerGuard)
-                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    state.PermitIf(ReportAction.Accept, next, Decide(step))
+                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, Decide(step));
                     break;
                 case StepKind.Consult:
                     // Each listed section concurs in parallel; the last concurrence moves the report on.
-                    state.PermitDynamicIf(ReportAction.Concur, () => openTasks.Count(t => t.StepId == step.Id) <= 1 ? next : step.Status, () => MayDecide(step), CallerGuard)
-                        .PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, () => MayDecide(step), CallerGuard);
+                    state.PermitDynamicIf(ReportAction.Concur, () => openTasks.Count(t => t.StepId == step.Id) <= 1 ? next : step.Status, () => MayDecide(step) && NotDecidedYet(step), CallerGuard)
+                        .PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, Decide(step));
                     break;
                 default:
                     throw new InvalidOperationException($"Step kind {step.Kind} cannot follow the draft step.");
@@ -166,6 +170,21 @@ public sealed class RouteMachine
         caller is not null
         && caller.UserId != report.SubmittedBy
         && caller.Identities.Any(identity => identity.UserId != report.SubmittedBy && Matches(step, identity));
+
+    /// <summary>The guards of a decision: the caller is an assignee, and has not decided in this round yet.</summary>
+    private Tuple<Func<bool>, string>[] Decide(RouteStep step) =>
+        [Tuple.Create<Func<bool>, string>(() => MayDecide(step), CallerGuard), Tuple.Create<Func<bool>, string>(() => NotDecidedYet(step), DutiesGuard)];
+
+    /// <summary>
+    /// Nobody who already took a decision in this round (approve, return, concur, object, accept),
+    /// themselves or as someone's deputy, takes another; nor does anyone act for a principal whose
+    /// authority was already used in it.
+    /// </summary>
+    private bool NotDecidedYet(RouteStep step) =>
+        caller is not null && !ProgressReport.HasDecided(report.RoundDeciders, caller.UserId) && caller.Identities.Any(identity => Unspent(step, identity));
+
+    private bool Unspent(RouteStep step, Caller identity) =>
+        identity.UserId != report.SubmittedBy && !ProgressReport.HasDecided(report.RoundDeciders, identity.UserId) && Matches(step, identity);
 
     private bool Matches(RouteStep step, Caller identity)
     {

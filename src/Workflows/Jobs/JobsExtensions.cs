@@ -105,6 +105,7 @@ public sealed class RecurringJobsRegistration : IStartupTask
         jobs.AddOrUpdate<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3), japan);
         jobs.AddOrUpdate<YearlyCheckInJob>(YearlyCheckInJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(0, 5), japan);
         jobs.AddOrUpdate<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None), "*/15 * * * *", japan);
+        jobs.AddOrUpdate<Reports.JournalCheckpointJob>(Reports.JournalCheckpointJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(2, 30), japan);
         jobs.AddOrUpdate<MailNotificationsJob>(MailNotificationsJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Minutely(), japan);
         return Task.CompletedTask;
     }

@@ -40,6 +40,8 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<WorkTask> WorkTasks => Set<WorkTask>();
     public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
     public DbSet<Deputy> Deputies => Set<Deputy>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<JournalCheckpoint> JournalCheckpoints => Set<JournalCheckpoint>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
     public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
@@ -193,6 +195,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.StepId).HasMaxLength(64);
             report.Property(r => r.Status).HasMaxLength(32);
             report.Property(r => r.SubmittedBy).HasMaxLength(64);
+            report.Property(r => r.RoundDeciders).HasMaxLength(1000);
             report.Property(r => r.JournalHead).HasMaxLength(64);
             report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);
             report.Property(r => r.Content).HasConversion(
@@ -233,7 +236,34 @@ public abstract class ReformDbContext(DbContextOptions options)
             entry.Property(e => e.ToStatus).HasMaxLength(32);
             entry.Property(e => e.PreviousHash).HasMaxLength(64);
             entry.Property(e => e.Hash).HasMaxLength(64);
+            entry.Property(e => e.ContentHash).HasMaxLength(64);
+            entry.Property(e => e.KeyId).HasMaxLength(32);
             entry.HasOne<ProgressReport>().WithMany().HasForeignKey(e => e.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("audit_events");
+            audit.HasIndex(e => e.Seq).IsUnique();
+            audit.Property(e => e.ActorId).HasMaxLength(64);
+            audit.Property(e => e.Actor).HasMaxLength(100);
+            audit.Property(e => e.Kind).HasMaxLength(32);
+            audit.Property(e => e.Subject).HasMaxLength(64);
+            audit.Property(e => e.Details).HasMaxLength(2000);
+            audit.Property(e => e.KeyId).HasMaxLength(32);
+            audit.Property(e => e.PreviousHash).HasMaxLength(64);
+            audit.Property(e => e.Hash).HasMaxLength(64);
+        });
+
+        builder.Entity<JournalCheckpoint>(checkpoint =>
+        {
+            checkpoint.ToTable("journal_checkpoints");
+            checkpoint.HasIndex(c => c.Seq).IsUnique();
+            checkpoint.Property(c => c.HeadsHash).HasMaxLength(64);
+            checkpoint.Property(c => c.AuditHead).HasMaxLength(64);
+            checkpoint.Property(c => c.KeyId).HasMaxLength(32);
+            checkpoint.Property(c => c.PreviousMac).HasMaxLength(64);
+            checkpoint.Property(c => c.Mac).HasMaxLength(64);
         });
 
         builder.Entity<Deputy>(deputy =>
@@ -241,6 +271,11 @@ public abstract class ReformDbContext(DbContextOptions options)
             deputy.ToTable("deputies");
             deputy.Property(d => d.PrincipalId).HasMaxLength(64);
             deputy.Property(d => d.DeputyId).HasMaxLength(64);
+            deputy.Property(d => d.PrincipalRole).HasConversion<string>().HasMaxLength(32);
+            deputy.Property(d => d.PrincipalSectionCode).HasMaxLength(64);
+            deputy.Property(d => d.PrincipalDepartmentCode).HasMaxLength(64);
+            deputy.Property(d => d.EndedBy).HasMaxLength(64);
+            deputy.HasIndex(d => d.PrincipalId);
             deputy.HasIndex(d => new { d.DeputyId, d.From, d.To });
             deputy.HasOne<ReformUser>().WithMany().HasForeignKey(d => d.PrincipalId).OnDelete(DeleteBehavior.Restrict);
             deputy.HasOne<ReformUser>().WithMany().HasForeignKey(d => d.DeputyId).OnDelete(DeleteBehavior.Restrict);

@@ -52,6 +52,17 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
         var sectionCodes = (await db.Sections.Select(s => s.Code).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var routeNames = (await db.WorkflowDefinitions.Select(d => d.Name).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         CheckMeasures(document, itemCodes, sectionCodes, routeNames, from ?? 0, to ?? 0, errors);
+        // A consultation never asks the owning section, so a route must consult some other section.
+        var newest = (await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
+            .GroupBy(d => d.Name).ToDictionary(g => g.Key, g => Engine.RouteDefinition.FromJson(g.MaxBy(d => d.Version)!.Definition), StringComparer.Ordinal);
+        foreach (var measure in document.Measures)
+        {
+            if (newest.TryGetValue(measure.Route ?? Measure.DefaultRoute, out var route)
+                && route.Steps.FirstOrDefault(step => step.Kind == Engine.StepKind.Consult && step.Assignee.Sections.All(section => section == measure.SectionCode)) is { } alone)
+            {
+                errors.Add(new FileError(measure.Line, $"measure '{measure.Code}' of section '{measure.SectionCode}' is on route '{route.Name}', whose consultation '{alone.Id}' asks only that section; a consultation asks other sections"));
+            }
+        }
         if (errors.Count > 0)
         {
             throw new FileRejectedException(PlanFile.FileKind, errors.OrderBy(e => e.Line).ToList());

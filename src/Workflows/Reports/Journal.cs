@@ -1,69 +1,136 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace AomoriReform.Workflows.Reports;
 
-public sealed record JournalVerification(bool Valid, int EntriesChecked, Guid? FirstBadReportId, int? FirstBadSeq, string? Problem);
+/// <summary>The result of <c>GET /api/audit/verify</c>: the first bad entry (or report, audit event or checkpoint) when not valid.</summary>
+public sealed record JournalVerification(
+    bool Valid, int EntriesChecked, Guid? FirstBadReportId, int? FirstBadSeq, string? Problem,
+    int AuditEventsChecked = 0, int? FirstBadAuditSeq = null, int? CheckpointSeq = null, DateTime? CheckpointAt = null);
 
 /// <summary>
-/// The hash chain of the approval history. Each report has its own chain (no global lock on
-/// appends) and keeps the chain's length and head hash on its own row, which every action
-/// updates under the optimistic concurrency token; so an edited, reordered or deleted entry,
-/// the newest included, breaks the chain.
+/// The signed chain of the approval history. Each report has its own chain (no global lock on
+/// appends) and keeps the chain's length and head on its own row, which every action updates
+/// under the optimistic concurrency token. Each entry is an HMAC-SHA256, under a key kept outside
+/// the database (<see cref="JournalKeys"/>), of its fields, the report's content hash and version
+/// after the action, and the previous entry's HMAC: an edited, reordered or deleted entry, the
+/// newest included, breaks the chain, and so does an entry rewritten and re-hashed without the key.
 /// </summary>
 public static class Journal
 {
-    public static JournalEntry Append(ProgressReport report, DateTime at, string actorId, string actor, string? onBehalfOfId, string? onBehalfOf,
+    public static JournalEntry Append(JournalKeys keys, ProgressReport report, DateTime at, string actorId, string actor, string? onBehalfOfId, string? onBehalfOf,
         string action, string? fromStatus, string toStatus, string? comment)
     {
         var entry = new JournalEntry
         {
             ReportId = report.Id, Seq = report.JournalLength + 1, At = at, ActorId = actorId, Actor = actor,
             OnBehalfOfId = onBehalfOfId, OnBehalfOf = onBehalfOf, Action = action, FromStatus = fromStatus, ToStatus = toStatus,
-            Comment = comment, PreviousHash = report.JournalHead, Hash = string.Empty,
+            Comment = comment, ReportVersion = report.Version, ContentHash = ContentHash(report.Content), KeyId = keys.CurrentId,
+            PreviousHash = report.JournalHead, Hash = string.Empty,
         };
-        entry.Hash = HashOf(entry);
+        entry.Hash = keys.Sign(entry.KeyId, SignedText(entry));
         report.JournalLength = entry.Seq;
         report.JournalHead = entry.Hash;
         return entry;
     }
 
-    public static string HashOf(JournalEntry entry)
-    {
-        var content = string.Join('\u001f',
-            entry.PreviousHash, entry.ReportId.ToString("N"), entry.Seq.ToString(CultureInfo.InvariantCulture),
-            entry.At.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture),
-            entry.ActorId, entry.Actor, entry.OnBehalfOfId ?? string.Empty, entry.OnBehalfOf ?? string.Empty, entry.Action,
-            entry.FromStatus ?? string.Empty, entry.ToStatus, entry.Comment ?? string.Empty);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-    }
+    /// <summary>SHA-256 of the content exactly as stored (the same JSON serialization).</summary>
+    public static string ContentHash(ReportContent content) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(content, ReportWorkflow.Json))));
 
-    /// <summary>Walks every chain and compares its end with the report's head; names the first bad entry.</summary>
-    public static async Task<JournalVerification> VerifyAsync(ReformDbContext db, CancellationToken cancellationToken)
+    /// <summary>What an entry's HMAC covers, fields separated by U+001F.</summary>
+    public static string SignedText(JournalEntry entry) => string.Join('\u001f',
+        "j2", entry.KeyId, entry.PreviousHash, entry.ReportId.ToString("N"), entry.Seq.ToString(CultureInfo.InvariantCulture), Instant(entry.At),
+        entry.ActorId, entry.Actor, entry.OnBehalfOfId ?? string.Empty, entry.OnBehalfOf ?? string.Empty, entry.Action,
+        entry.FromStatus ?? string.Empty, entry.ToStatus, entry.Comment ?? string.Empty,
+        entry.ReportVersion.ToString(CultureInfo.InvariantCulture), entry.ContentHash);
+
+    public static string SignedText(AuditEvent e) => string.Join('\u001f',
+        "a1", e.KeyId, e.PreviousHash, e.Seq.ToString(CultureInfo.InvariantCulture), Instant(e.At), e.ActorId, e.Actor, e.Kind, e.Subject, e.Details);
+
+    public static string SignedText(JournalCheckpoint c) => string.Join('\u001f',
+        "c1", c.KeyId, c.PreviousMac, c.Seq.ToString(CultureInfo.InvariantCulture), Instant(c.At), c.ReportCount.ToString(CultureInfo.InvariantCulture),
+        c.EntryCount.ToString(CultureInfo.InvariantCulture), c.HeadsHash, c.AuditLength.ToString(CultureInfo.InvariantCulture), c.AuditHead);
+
+    public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static string Instant(DateTime at) => at.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Walks every chain and compares its end with the report row (head, length, status, and the
+    /// content and version where the report cannot have been edited since), then the audit chain,
+    /// then the checkpoints; names the first problem.
+    /// </summary>
+    public static async Task<JournalVerification> VerifyAsync(ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken)
     {
         var heads = await db.ProgressReports.AsNoTracking()
-            .Select(r => new { r.Id, r.JournalLength, r.JournalHead })
+            .Select(r => new { r.Id, r.JournalLength, r.JournalHead, r.Status, r.Version, r.Content, r.RouteName, r.RouteVersion })
             .ToDictionaryAsync(r => r.Id, cancellationToken);
+        // Content changes without a journal entry only by saving a draft (Draft or Returned).
+        var draftStatuses = (await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
+            .ToDictionary(d => (d.Name, d.Version), d => RouteDefinition.FromJson(d.Definition).First.Status);
+        var checkpoints = await db.JournalCheckpoints.AsNoTracking().OrderBy(c => c.Seq)
+            .Select(c => new { c.Id, c.Seq, c.At, c.ReportCount, c.EntryCount, c.HeadsHash, c.AuditLength, c.AuditHead, c.KeyId, c.PreviousMac, c.Mac })
+            .ToListAsync(cancellationToken);
+        var latest = checkpoints.LastOrDefault();
+        var listed = new Dictionary<Guid, (int Length, string Head)>();
+        if (latest is not null)
+        {
+            var text = await db.JournalCheckpoints.AsNoTracking().Where(c => c.Id == latest.Id).Select(c => c.Heads).SingleAsync(cancellationToken);
+            if (Sha256(text) != latest.HeadsHash)
+            {
+                return new(false, 0, null, null, $"journal checkpoint {latest.Seq}'s list of chain heads was altered", CheckpointSeq: latest.Seq, CheckpointAt: latest.At);
+            }
+
+            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parts = line.Split(' ');
+                listed[Guid.ParseExact(parts[0], "N")] = (int.Parse(parts[1], CultureInfo.InvariantCulture), parts[2]);
+            }
+        }
+
         var checkedCount = 0;
         Guid? current = null;
+        JournalEntry? last = null;
         var expectedSeq = 1;
         var previous = string.Empty;
         var seen = new HashSet<Guid>();
+        var reachedCheckpoint = new HashSet<Guid>();
 
-        JournalVerification Bad(Guid report, int? seq, string problem) => new(false, checkedCount, report, seq, problem);
+        JournalVerification Bad(Guid report, int? seq, string problem) => new(false, checkedCount, report, seq, problem, CheckpointSeq: latest?.Seq, CheckpointAt: latest?.At);
 
         JournalVerification? CloseChain()
         {
-            if (current is { } id)
+            if (current is not { } id)
             {
-                var head = heads.GetValueOrDefault(id);
-                if (head is null || head.JournalLength != expectedSeq - 1 || head.JournalHead != previous)
-                {
-                    return Bad(id, expectedSeq - 1, "the chain does not end where the report says (an entry was deleted or added)");
-                }
+                return null;
+            }
+
+            var head = heads.GetValueOrDefault(id);
+            if (head is null || head.JournalLength != expectedSeq - 1 || head.JournalHead != previous)
+            {
+                return Bad(id, expectedSeq - 1, "the chain does not end where the report says (an entry was deleted or added)");
+            }
+
+            if (head.Status != last!.ToStatus)
+            {
+                return Bad(id, last.Seq, $"the report is {head.Status} but its last entry left it {last.ToStatus}");
+            }
+
+            var editable = head.Status == RouteDefinition.ReturnedStatus || draftStatuses.GetValueOrDefault((head.RouteName, head.RouteVersion)) == head.Status;
+            if (!editable && (ContentHash(head.Content) != last.ContentHash || head.Version != last.ReportVersion))
+            {
+                return Bad(id, last.Seq, "the report's content or version differs from what its last entry signed");
+            }
+
+            if (head.Version < last.ReportVersion)
+            {
+                return Bad(id, last.Seq, "the report's version is older than its last entry's");
             }
 
             return null;
@@ -90,23 +157,137 @@ public static class Journal
                 return Bad(entry.ReportId, entry.Seq, $"entry {expectedSeq} is missing or out of order");
             }
 
-            if (entry.PreviousHash != previous || HashOf(entry) != entry.Hash)
+            if (!keys.Knows(entry.KeyId))
+            {
+                return Bad(entry.ReportId, entry.Seq, $"the entry is signed with key '{entry.KeyId}', which this host does not have (configure it under Journal:Keys)");
+            }
+
+            if (entry.PreviousHash != previous || !keys.Verify(entry.KeyId, SignedText(entry), entry.Hash))
             {
                 return Bad(entry.ReportId, entry.Seq, "the entry's content or its link to the previous entry was altered");
             }
 
+            if (listed.TryGetValue(entry.ReportId, out var mark) && mark.Length == entry.Seq)
+            {
+                if (mark.Head != entry.Hash)
+                {
+                    return Bad(entry.ReportId, entry.Seq, $"the entry differs from the one journal checkpoint {latest!.Seq} recorded");
+                }
+
+                reachedCheckpoint.Add(entry.ReportId);
+            }
+
             previous = entry.Hash;
+            last = entry;
             expectedSeq++;
         }
 
-        if (CloseChain() is { } last)
+        if (CloseChain() is { } final)
         {
-            return last;
+            return final;
         }
 
         var emptied = heads.Values.FirstOrDefault(h => h.JournalLength > 0 && !seen.Contains(h.Id));
-        return emptied is not null
-            ? Bad(emptied.Id, 1, "the report's history was deleted")
-            : new JournalVerification(true, checkedCount, null, null, null);
+        if (emptied is not null)
+        {
+            return Bad(emptied.Id, 1, "the report's history was deleted");
+        }
+
+        var lost = listed.Keys.FirstOrDefault(id => !reachedCheckpoint.Contains(id));
+        if (latest is not null && (lost != Guid.Empty || listed.Count != latest.ReportCount))
+        {
+            return Bad(lost, listed.GetValueOrDefault(lost).Length,
+                heads.ContainsKey(lost) ? $"the chain is shorter than journal checkpoint {latest.Seq} recorded (entries were removed)" : $"a report journal checkpoint {latest.Seq} listed was deleted");
+        }
+
+        // The audit chain (deputy appointments and their ends).
+        var auditChecked = 0;
+        var auditPrevious = string.Empty;
+        var auditSeq = 1;
+        var auditHeadAtCheckpoint = (string?)null;
+        JournalVerification BadAudit(int seq, string problem) => new(false, checkedCount, null, null, problem, auditChecked, seq, latest?.Seq, latest?.At);
+        await foreach (var e in db.AuditEvents.AsNoTracking().OrderBy(e => e.Seq).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            auditChecked++;
+            if (e.Seq != auditSeq)
+            {
+                return BadAudit(e.Seq, $"audit event {auditSeq} is missing or out of order");
+            }
+
+            if (e.PreviousHash != auditPrevious || !keys.Verify(e.KeyId, SignedText(e), e.Hash))
+            {
+                return BadAudit(e.Seq, keys.Knows(e.KeyId) ? "the audit event or its link to the previous one was altered" : $"the audit event is signed with unknown key '{e.KeyId}'");
+            }
+
+            if (latest is not null && e.Seq == latest.AuditLength)
+            {
+                auditHeadAtCheckpoint = e.Hash;
+            }
+
+            auditPrevious = e.Hash;
+            auditSeq++;
+        }
+
+        if (latest is not null && latest.AuditLength > 0 && auditHeadAtCheckpoint != latest.AuditHead)
+        {
+            return BadAudit(latest.AuditLength, $"the audit chain differs from what journal checkpoint {latest.Seq} recorded (events were removed or replaced)");
+        }
+
+        // The checkpoints themselves: consecutive, linked, signed.
+        var previousMac = string.Empty;
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var c = checkpoints[i];
+            var signed = new JournalCheckpoint
+            {
+                Seq = c.Seq, At = c.At, ReportCount = c.ReportCount, EntryCount = c.EntryCount, Heads = string.Empty, HeadsHash = c.HeadsHash,
+                AuditLength = c.AuditLength, AuditHead = c.AuditHead, KeyId = c.KeyId, PreviousMac = c.PreviousMac, Mac = c.Mac,
+            };
+            if (c.Seq != i + 1 || c.PreviousMac != previousMac || !keys.Verify(c.KeyId, SignedText(signed), c.Mac))
+            {
+                return new(false, checkedCount, null, null, $"journal checkpoint {c.Seq} is missing, out of order, altered or signed with an unknown key", auditChecked, null, c.Seq, c.At);
+            }
+
+            previousMac = c.Mac;
+        }
+
+        return new JournalVerification(true, checkedCount, null, null, null, auditChecked, null, latest?.Seq, latest?.At);
+    }
+}
+
+/// <summary>The audit chain: a change and the signed event recording it commit in one SaveChanges.</summary>
+public static class AuditTrail
+{
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> and appends the event after the chain's last one, then saves
+    /// both. Two appends racing for the same position: the unique sequence stops one, which retries.
+    /// </summary>
+    public static async Task SaveWithAsync(ReformDbContext db, JournalKeys keys, DateTime at, string actorId, string actor, string kind, string subject, object details,
+        Action change, CancellationToken cancellationToken)
+    {
+        change();
+        var text = JsonSerializer.Serialize(details, DetailsJson);
+        for (var attempt = 1; ; attempt++)
+        {
+            var last = await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Seq).Select(e => new { e.Seq, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+            var entry = new AuditEvent
+            {
+                Seq = (last?.Seq ?? 0) + 1, At = at, ActorId = actorId, Actor = actor, Kind = kind, Subject = subject, Details = text,
+                KeyId = keys.CurrentId, PreviousHash = last?.Hash ?? string.Empty, Hash = string.Empty,
+            };
+            entry.Hash = keys.Sign(entry.KeyId, Journal.SignedText(entry));
+            db.AuditEvents.Add(entry);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 10)
+            {
+                db.Entry(entry).State = EntityState.Detached;
+            }
+        }
     }
 }

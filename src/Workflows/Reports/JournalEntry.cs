@@ -1,8 +1,9 @@
 namespace AomoriReform.Workflows.Reports;
 
 /// <summary>
-/// One entry of the approval history (決裁履歴): append-only, chained per report by hashes
-/// of its content and the previous entry's hash, so an edit, a reorder or a deletion is found.
+/// One entry of the approval history (決裁履歴): append-only, chained per report by an
+/// HMAC-SHA256 (under a key kept outside the database) of its content, the report's content
+/// hash and the previous entry's hash, so an edit, a reorder or a deletion is found.
 /// </summary>
 public sealed class JournalEntry
 {
@@ -21,6 +22,15 @@ public sealed class JournalEntry
     public string? FromStatus { get; set; }
     public required string ToStatus { get; set; }
     public string? Comment { get; set; }
+
+    /// <summary>The report's version after the action.</summary>
+    public int ReportVersion { get; set; }
+
+    /// <summary>SHA-256 of the report's content as it stood after the action.</summary>
+    public string ContentHash { get; set; } = string.Empty;
+
+    /// <summary>Which journal key signed <see cref="Hash"/> (see <see cref="JournalKeys"/>).</summary>
+    public string KeyId { get; set; } = string.Empty;
     public required string PreviousHash { get; set; }
     public required string Hash { get; set; }
 }

@@ -45,6 +45,23 @@ public sealed class ProgressReport
     /// <summary>Who submitted the current round; nobody approves their own submission.</summary>
     public string? SubmittedBy { get; set; }
 
+    /// <summary>
+    /// The user ids who took a decision in the current round (since the last submit), as the
+    /// actor or as the principal acted for, space-separated: one person, one decision per round.
+    /// </summary>
+    public string RoundDeciders { get; set; } = string.Empty;
+
+    public static bool HasDecided(string deciders, string userId) =>
+        deciders.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(userId, StringComparer.Ordinal);
+
+    public void RecordDecision(string userId)
+    {
+        if (!HasDecided(RoundDeciders, userId))
+        {
+            RoundDeciders = RoundDeciders.Length == 0 ? userId : $"{RoundDeciders} {userId}";
+        }
+    }
+
     /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
     public int JournalLength { get; set; }
     public string JournalHead { get; set; } = string.Empty;

@@ -15,7 +15,7 @@ namespace AomoriReform.Workflows.Reports;
 /// against its version), the tasks it closes and opens, one journal entry, its outbox events
 /// and the idempotency record all commit together in one SaveChanges, or nothing does.
 /// </summary>
-public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time)
+public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys)
 {
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
@@ -114,7 +114,14 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
 
         if (action == ReportAction.Submit)
         {
+            // A new round: nobody has decided in it yet.
             report.SubmittedBy = caller.UserId;
+            report.RoundDeciders = string.Empty;
+        }
+        else if (action is ReportAction.Approve or ReportAction.Return or ReportAction.Accept or ReportAction.Concur or ReportAction.Object)
+        {
+            report.RecordDecision(caller.UserId);
+            report.RecordDecision(acting.UserId);
         }
 
         if (toStatus == RouteDefinition.AcceptedStatus)
@@ -125,7 +132,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         var onBehalfOf = acting.UserId == caller.UserId ? null : acting;
         if (action != ReportAction.Save)
         {
-            db.JournalEntries.Add(Journal.Append(report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, comment));
+            db.JournalEntries.Add(Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, comment));
             AddEvent(action, report, fromStatus, caller, onBehalfOf, now);
         }
 
@@ -212,7 +219,8 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         {
             AssigneeScope.Section => [(report.SectionCode, null)],
             AssigneeScope.Department => [(null, report.DepartmentCode)],
-            AssigneeScope.Sections => step.Assignee.Sections.Select(s => ((string?)s, (string?)null)),
+            // A consultation asks other sections: the owning section already decided at its own step.
+            AssigneeScope.Sections => step.Assignee.Sections.Where(s => s != report.SectionCode).Select(s => ((string?)s, (string?)null)),
             _ => [(null, null)],
         };
         return groups.Select(g => new WorkTask

@@ -108,6 +108,9 @@ public sealed class HostileInputTests : IAsyncLifetime
             new("submit", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{draft}/submit", new JsonObject { ["version"] = 99, ["comment"] = "here" }, ["version"], ["comment"]),
             new("deputy", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
                 new JsonObject { ["deputyEmail"] = "nobody@fuzz.example", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
+            // An existing but ineligible deputy (a read-only role), so every mutation is refused too.
+            new("deputy-ineligible", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
+                new JsonObject { ["deputyEmail"] = "committee@demo.local", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
         ];
 
         var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(PathProbes(draft, submitted)).ToList();
@@ -319,6 +322,12 @@ public sealed class HostileInputTests : IAsyncLifetime
         foreach (var injection in Injections.Select(Uri.EscapeDataString).Append("SUBMIT").Append("save").Append("delete"))
         {
             yield return new($"action {injection}", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{draft}/{injection}", JsonContent.Create(new { version = 1 }), Expect.BadRequest);
+        }
+
+        // Ending an appointment that does not exist (or is not the caller's to see).
+        foreach (var who in new[] { $"{Section}.chief", $"{Section}.staff", "hq.admin" })
+        {
+            yield return new($"end deputy as {who}", who, HttpMethod.Delete, $"/api/deputies/{Guid.NewGuid()}", null, Expect.ClientError);
         }
 
         foreach (var key in new[] { "two words", new string('k', 101), "key\u0001", "鍵" })

@@ -245,6 +245,45 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_section_chief_deputising_for_the_department_head_cannot_approve_the_same_round_twice()
+    {
+        var (id, s) = await ReportOn("progress-report-with-head");
+        var department = await app.WithDbAsync(db => db.Sections.Where(x => x.Code == s).Select(x => x.DepartmentCode).SingleAsync());
+        var appointed = await (await As($"{department}.head")).PostAsJsonAsync("/api/deputies", new { deputyEmail = $"{s}.chief@demo.local", from = "2026-04-10", to = "2026-04-30" });
+        Assert.Equal(HttpStatusCode.Created, appointed.StatusCode);
+        await Ok(await Act($"{s}.staff", id, "submit", 1));
+        await Ok(await Act($"{s}.chief", id, "approve", 2));
+
+        var again = await Act($"{s}.chief", id, "approve", 3);
+
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        Assert.DoesNotContain("approve", Permitted(await (await As($"{s}.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
+        Assert.Equal(["approve", "return"], Permitted(await (await As($"{department}.head")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
+        await Ok(await Act($"{department}.head", id, "approve", 3));
+
+        // A new round (after a return and a resubmit) gives everyone one decision again.
+        await Ok(await Act("hq.reviewer", id, "return", 4, "もう一度"));
+        await Ok(await Act($"{s}.staff", id, "submit", 5));
+        Assert.Equal(["approve", "return"], Permitted(await (await As($"{s}.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
+    }
+
+    [Fact]
+    public async Task The_owning_sections_chief_is_not_consulted_and_cannot_concur()
+    {
+        var (id, s) = await ReportOn("progress-report-consult", "zaisei");
+        await Ok(await Act($"{s}.staff", id, "submit", 1));
+        var consulting = await Ok(await Act($"{s}.chief", id, "approve", 2));
+        Assert.Equal("InConsultation", consulting.GetProperty("status").GetString());
+        var consulted = await app.WithDbAsync(db => db.WorkTasks.Where(t => t.ReportId == id && t.State == WorkTaskState.Open).Select(t => t.AssigneeSectionCode).ToListAsync());
+        Assert.Equal(["digital-senryaku"], consulted);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await Act("zaisei.chief", id, "concur", 3)).StatusCode);
+        Assert.Empty(Permitted(await (await As("zaisei.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
+        var last = await Ok(await Act("digital-senryaku.chief", id, "concur", 3));
+        Assert.Equal("SectionApproved", last.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_approvals_of_one_task_succeed_exactly_once()
     {
         var (id, s) = await ReportOn("progress-report");

@@ -129,6 +129,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             return db.SaveChangesAsync();
         });
 
+        var appointed = await clients["own.chief"].PostAsJsonAsync("/api/deputies", new { deputyEmail = Email("own.staff"), from = "2026-04-10", to = "2026-04-20" });
+        Assert.Equal(HttpStatusCode.Created, appointed.StatusCode);
+        var appointment = (await appointed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+
         string[] readers = ["hq.reviewer", "hq.admin", "committee", "auditor"];
         string[] appointers = ["own.chief", "other.chief", "own.head", "other.head"];
         var rows = new List<Row>
@@ -160,7 +164,18 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET /api/inbox", _ => Get("/api/inbox"), Everyone(HttpStatusCode.OK)),
             new("GET /api/audit/verify", _ => Get("/api/audit/verify"), Only(HttpStatusCode.OK, "auditor", "hq.admin")),
             // An invalid appointment: appointers get past the policy to the 400, nothing is stored.
-            new("POST /api/deputies", _ => Post("/api/deputies", new { deputyEmail = "", from = "2026-04-10", to = "2026-04-20" }), Only(HttpStatusCode.BadRequest, appointers)),
+            new("POST /api/deputies/", _ => Post("/api/deputies", new { deputyEmail = "", from = "2026-04-10", to = "2026-04-20" }), Only(HttpStatusCode.BadRequest, appointers)),
+            new("GET /api/deputies/", _ => Get("/api/deputies"), Everyone(HttpStatusCode.OK)),
+            // The own chief's appointment: the principal and HQ admins end it, its deputy may not (403), nobody else sees it (404).
+            new("DELETE /api/deputies/{id:guid}", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Delete, $"/api/deputies/{appointment}")),
+                caller => caller switch
+                {
+                    "anonymous" => HttpStatusCode.Unauthorized,
+                    "own.chief" or "hq.admin" => HttpStatusCode.NoContent,
+                    "own.staff" => HttpStatusCode.Forbidden,
+                    _ => HttpStatusCode.NotFound,
+                }),
+            new("POST /api/audit/checkpoints", _ => Post("/api/audit/checkpoints"), Only(HttpStatusCode.Created, "hq.admin")),
             new("GET /api/workflows/", _ => Get("/api/workflows"), Everyone(HttpStatusCode.OK)),
             new("GET /api/workflows/{name}/versions/{version:int}/diagram", _ => Get("/api/workflows/progress-report/versions/1/diagram"), Everyone(HttpStatusCode.OK)),
             new("GET /api/rollups/", _ => Get("/api/rollups?fiscalYear=2025&by=section"), Only(HttpStatusCode.OK, readers)),

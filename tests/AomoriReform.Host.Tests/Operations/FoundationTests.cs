@@ -146,6 +146,9 @@ public sealed class StartupTests
     [InlineData("ConnectionStrings__Postgres", "Host=127.0.0.1;Bogus Key=1", "ConnectionStrings:Postgres")]
     [InlineData("CheckIns__OpenOn", "13-01", "CheckIns:OpenOn")]
     [InlineData("DataProtection__CertificatePath", "/nonexistent/keys.pfx", "DataProtection:CertificatePath")]
+    [InlineData("Journal__Key", "", "Journal:Key")]
+    [InlineData("Journal__Key", "c2hvcnQ=", "Journal:Key")]
+    [InlineData("Deputies__MaxDays", "0", "Deputies:MaxDays")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });

@@ -64,15 +64,40 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("deputy_id");
 
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("EndedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_by");
+
                     b.Property<DateOnly>("From")
                         .HasColumnType("TEXT")
                         .HasColumnName("from");
+
+                    b.Property<string>("PrincipalDepartmentCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("principal_department_code");
 
                     b.Property<string>("PrincipalId")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("principal_id");
+
+                    b.Property<string>("PrincipalRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("principal_role");
+
+                    b.Property<string>("PrincipalSectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("principal_section_code");
 
                     b.Property<DateOnly>("To")
                         .HasColumnType("TEXT")
@@ -650,6 +675,79 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("sent_reminders", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.AuditEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("details");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hash");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_hash");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_events");
+
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_audit_events_seq");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Reports.IdempotencyRecord", b =>
                 {
                     b.Property<string>("UserId")
@@ -687,6 +785,78 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("idempotency_records", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.JournalCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("AuditHead")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audit_head");
+
+                    b.Property<int>("AuditLength")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("audit_length");
+
+                    b.Property<long>("EntryCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("entry_count");
+
+                    b.Property<string>("Heads")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heads");
+
+                    b.Property<string>("HeadsHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heads_hash");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Mac")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mac");
+
+                    b.Property<string>("PreviousMac")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_mac");
+
+                    b.Property<int>("ReportCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("report_count");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
+
+                    b.HasKey("Id")
+                        .HasName("pk_journal_checkpoints");
+
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_journal_checkpoints_seq");
+
+                    b.ToTable("journal_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Reports.JournalEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -720,6 +890,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("comment");
 
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_hash");
+
                     b.Property<string>("FromStatus")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
@@ -730,6 +906,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("hash");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
 
                     b.Property<string>("OnBehalfOf")
                         .HasMaxLength(100)
@@ -750,6 +932,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<Guid>("ReportId")
                         .HasColumnType("TEXT")
                         .HasColumnName("report_id");
+
+                    b.Property<int>("ReportVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("report_version");
 
                     b.Property<int>("Seq")
                         .HasColumnType("INTEGER")
@@ -830,6 +1016,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<Guid>("MeasureId")
                         .HasColumnType("TEXT")
                         .HasColumnName("measure_id");
+
+                    b.Property<string>("RoundDeciders")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("round_deciders");
 
                     b.Property<string>("RouteName")
                         .IsRequired()
