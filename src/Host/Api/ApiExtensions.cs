@@ -59,6 +59,8 @@ public static class ApiExtensions
             app.UseHsts();
         }
 
+        // Routing after the error pages, so that re-executing a request for /error/404 finds that page.
+        app.UseRouting();
         app.UseWebUi();
         app.UseJsonBodyLimit();
         app.UseAuthentication();

@@ -19,6 +19,9 @@ public static class WebExtensions
     public static WebApplicationBuilder AddWebUi(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents();
+        // Japanese text as it is in the HTML, not as numeric character references.
+        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddLocalization();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.Configure<RequestLocalizationOptions>(options =>

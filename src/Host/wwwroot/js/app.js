@@ -2,10 +2,14 @@
 (() => {
   'use strict';
 
-  // After a post or a navigation, move focus to the message that says what happened.
-  function focusMessage() {
-    const target = document.querySelector('[data-focus-on-load]');
+  // After a post, focus goes to the message that says what happened. After an in-page (enhanced)
+  // navigation it goes to the new page's heading, as a full page load would start at the top.
+  function focusMessage(enhanced) {
+    const target = document.querySelector('[data-focus-on-load]') || (enhanced === true ? document.querySelector('h1') : null);
     if (target) {
+      if (!target.hasAttribute('tabindex')) {
+        target.setAttribute('tabindex', '-1');
+      }
       target.focus();
     }
   }
@@ -56,11 +60,11 @@
 
   document.addEventListener('DOMContentLoaded', focusMessage);
   if (window.Blazor && window.Blazor.addEventListener) {
-    window.Blazor.addEventListener('enhancedload', focusMessage);
+    window.Blazor.addEventListener('enhancedload', () => focusMessage(true));
   } else {
     document.addEventListener('DOMContentLoaded', () => {
       if (window.Blazor && window.Blazor.addEventListener) {
-        window.Blazor.addEventListener('enhancedload', focusMessage);
+        window.Blazor.addEventListener('enhancedload', () => focusMessage(true));
       }
     });
   }
