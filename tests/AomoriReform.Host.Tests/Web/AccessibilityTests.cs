@@ -49,8 +49,8 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
 
         await using (var chief = await host.NewSessionAsync(width))
         {
-            var submitted = await SubmittedReportAsync(width);
-            await chief.SignInAsync($"{Section}.chief@demo.local");
+            var (submitted, section) = await SubmittedReportAsync(width);
+            await chief.SignInAsync($"{section}.chief@demo.local");
             await ScanAsync(chief, $"/reports/{submitted}?confirm=return", "report-return-confirm", width);
         }
 
@@ -114,15 +114,16 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
         Assert.Equal("MostlyOnTrack", await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == reportId).Select(r => r.Content.Progress.ToString()).SingleAsync()));
     }
 
-    private async Task<Guid> SubmittedReportAsync(int width)
+    /// <summary>A report of another section, submitted, so that its chief may return it.</summary>
+    private async Task<(Guid Id, string Section)> SubmittedReportAsync(int width)
     {
-        var id = await host.App.WithDbAsync(db => db.ProgressReports
-            .Where(r => r.SectionCode == Section && r.FiscalYear == 2025 && r.RouteName == "progress-report" && r.Status == "Draft")
-            .OrderBy(r => r.MeasureCode).Skip(width == 1280 ? 5 : 6).Select(r => r.Id).FirstAsync());
-        using var api = await host.App.SignedInAsync($"{Section}.staff@demo.local");
+        var (id, section) = await host.App.WithDbAsync(async db => (await db.ProgressReports
+            .Where(r => r.SectionCode != Section && r.FiscalYear == 2025 && r.RouteName == "progress-report" && r.Status == "Draft")
+            .OrderBy(r => r.MeasureCode).Skip(width == 1280 ? 0 : 1).Select(r => new { r.Id, r.SectionCode }).FirstAsync()) is var r ? (r.Id, r.SectionCode) : default);
+        using var api = await host.App.SignedInAsync($"{section}.staff@demo.local");
         var version = await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.Version).SingleAsync());
         (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(api, $"/api/reports/{id}/submit", new { version })).EnsureSuccessStatusCode();
-        return id;
+        return (id, section);
     }
 
     private static async Task TabToAsync(IPage page, string selector)
