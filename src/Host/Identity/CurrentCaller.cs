@@ -12,6 +12,9 @@ namespace AomoriReform.Host.Identity;
 /// </summary>
 public sealed class CurrentCaller(IHttpContextAccessor http, CallerResolver callers)
 {
+    /// <summary>The signed-in account's email (its user name), or null.</summary>
+    public string? Email => http.HttpContext?.User.Identity?.Name;
+
     public async Task<Caller?> GetAsync(CancellationToken cancellationToken = default)
     {
         var user = http.HttpContext?.User;

@@ -203,6 +203,25 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
         return (View(appointment, principalEmail, principal.Name, deputy.Email!, deputy.DisplayName, principal, Today), null, null);
     }
 
+    /// <summary>The people the principal may appoint (by <see cref="DeputyRules"/>), for the appointment form's choice.</summary>
+    public async Task<IReadOnlyList<(string Email, string Name, Role Role, string? SectionCode)>> CandidatesAsync(Caller principal, CancellationToken cancellationToken)
+    {
+        if (principal.Role is not (Role.SectionChief or Role.DepartmentHead) || principal.DepartmentCode is not { } department)
+        {
+            return [];
+        }
+
+        var demo = profile.DemoEnabled;
+        var people = await db.Users.AsNoTracking()
+            .Where(u => u.IsActive && (demo || !u.IsDemo) && u.Id != principal.UserId && u.DepartmentCode == department)
+            .OrderBy(u => u.SectionCode).ThenBy(u => u.Role).ThenBy(u => u.DisplayName)
+            .Select(u => new { u.Email, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode })
+            .ToListAsync(cancellationToken);
+        return people
+            .Where(u => DeputyRules.Ineligible(principal.Role, principal.SectionCode, principal.DepartmentCode, u.Role, u.SectionCode, u.DepartmentCode) is null)
+            .Select(u => (u.Email!, u.DisplayName, u.Role, u.SectionCode)).ToList();
+    }
+
     /// <summary>The appointments where the caller is principal or deputy (an HqAdmin: all), newest first.</summary>
     public async Task<IReadOnlyList<DeputyView>> ListAsync(Caller caller, CancellationToken cancellationToken)
     {
