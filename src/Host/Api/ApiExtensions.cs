@@ -14,7 +14,7 @@ public static class ApiExtensions
     public const long JsonBodyLimit = 1L << 20;
 
     /// <summary>Request body limit for plan and organisation files (API.md: 10 MiB).</summary>
-    public const long FileBodyLimit = 10L << 20;
+    public const long FileBodyLimit = AomoriReform.Workflows.Files.ImportFile.MaxBytes;
 
     /// <summary>JSON as the contract wants it, RFC 9457 problem details for every error, OpenAPI.</summary>
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
