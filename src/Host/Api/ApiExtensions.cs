@@ -14,7 +14,18 @@ public static class ApiExtensions
     public const long JsonBodyLimit = 1L << 20;
 
     /// <summary>Request body limit for plan and organisation files (API.md: 10 MiB).</summary>
-    public const long FileBodyLimit = 10L << 20;
+    public const long FileBodyLimit = AomoriReform.Workflows.Files.ImportFile.MaxBytes;
+
+    /// <summary>
+    /// Request body limit for the admin import pages' posts (/admin/plan, /admin/organisation): the
+    /// upload is a file of up to 10 MiB plus the form's other parts, and the apply post carries the
+    /// checked file in base64 (4/3 of its size). A file over 10 MiB still reaches the page, which
+    /// names the problem beside the field.
+    /// </summary>
+    public const long PageUploadBodyLimit = FileBodyLimit * 3 / 2 + (1L << 20);
+
+    /// <summary>The largest form value: a 10 MiB file in base64 (the apply post's hidden field), with room to spare.</summary>
+    public const int FormValueLimit = (int)(FileBodyLimit / 3 * 4) + (1 << 16);
 
     /// <summary>JSON as the contract wants it, RFC 9457 problem details for every error, OpenAPI.</summary>
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
@@ -34,7 +45,13 @@ public static class ApiExtensions
         builder.AddForwardedClients();
         builder.Services.AddOpenApi();
         builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
-        builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = FileBodyLimit);
+        builder.Services.Configure<FormOptions>(form =>
+        {
+            // A form part may be as large as the import pages' posts (the server limits the whole body).
+            form.MultipartBodyLengthLimit = PageUploadBodyLimit;
+            // Raised from 4 MiB so that the apply post's hidden field fits a 10 MiB file in base64.
+            form.ValueLengthLimit = FormValueLimit;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -79,7 +96,8 @@ public static class ApiExtensions
 
     /// <summary>
     /// JSON requests may carry 1 MiB; only endpoints marked <see cref="FileUpload"/> (the plan and
-    /// organisation imports) get the server's 10 MiB. Over the limit is 413 before the body is read.
+    /// organisation imports) get the server's 10 MiB, and the admin import pages' posts
+    /// <see cref="PageUploadBodyLimit"/>. Over the limit is 413 before the body is read.
     /// </summary>
     private static WebApplication UseJsonBodyLimit(this WebApplication app)
     {
@@ -98,11 +116,20 @@ public static class ApiExtensions
                     size.MaxRequestBodySize = JsonBodyLimit;
                 }
             }
+            else if (HttpMethods.IsPost(context.Request.Method) && IsUploadPage(context.Request.Path)
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } upload)
+            {
+                upload.MaxRequestBodySize = PageUploadBodyLimit;
+            }
 
             await next(context);
         });
         return app;
     }
+
+    /// <summary>The admin pages that post a plan or organisation file.</summary>
+    private static bool IsUploadPage(PathString path) =>
+        path.Equals("/admin/plan", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/organisation", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads a raw request body up to a limit; null when it is larger (the caller answers 413).</summary>
     public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -6,7 +6,6 @@ using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Reports;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace AomoriReform.Host.Engine;
 
@@ -210,15 +209,9 @@ public static class EngineEndpoints
         };
     }
 
-    private static async Task<IResult> ListWorkflowsAsync(ReformDbContext db, CancellationToken cancellationToken)
-    {
-        var records = await db.WorkflowDefinitions.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Version).ToListAsync(cancellationToken);
-        return TypedResults.Ok(records.Select(r =>
-        {
-            var route = RouteDefinition.FromJson(r.Definition);
-            return new WorkflowResponse(r.Name, r.Version, r.Title, true, r.PublishedAt, route.Steps);
-        }).ToList());
-    }
+    private static async Task<IResult> ListWorkflowsAsync(RouteCatalog routes, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await routes.ListAsync(cancellationToken))
+            .Select(r => new WorkflowResponse(r.Name, r.Version, r.Title, true, r.PublishedAt, r.Definition.Steps)).ToList());
 
     private static async Task<IResult> DiagramAsync(string name, int version, RouteCatalog routes, CancellationToken cancellationToken) =>
         await routes.GetAsync(name, version, cancellationToken) is { } route

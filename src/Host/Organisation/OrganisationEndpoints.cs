@@ -16,7 +16,7 @@ public static class OrganisationEndpoints
 
     private static async Task<IResult> ImportAsync(HttpRequest request, bool? dryRun, ClaimsPrincipal user, OrganisationImport import, CancellationToken cancellationToken)
     {
-        if (request.ContentType?.Split(';')[0].Trim().Equals("text/csv", StringComparison.OrdinalIgnoreCase) != true)
+        if (!OrganisationImport.IsCsvMediaType(request.ContentType))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,

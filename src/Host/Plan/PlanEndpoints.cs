@@ -33,13 +33,7 @@ public static class PlanEndpoints
 
     private static async Task<IResult> ImportAsync(HttpRequest request, bool? dryRun, ClaimsPrincipal user, PlanImport import, CancellationToken cancellationToken)
     {
-        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        PlanFileFormat? format = mediaType switch
-        {
-            "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" => PlanFileFormat.Yaml,
-            "text/csv" => PlanFileFormat.Csv,
-            _ => null,
-        };
+        var format = PlanImport.FormatOfMediaType(request.ContentType);
         if (format is null)
         {
             return TypedResults.Problem(

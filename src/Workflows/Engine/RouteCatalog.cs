@@ -27,12 +27,25 @@ public sealed class RouteCatalog(IServiceScopeFactory scopes)
         return record is null ? null : cache.GetOrAdd((name, version), RouteDefinition.FromJson(record.Definition));
     }
 
+    /// <summary>Every published route version, by name then version (the API's list and the admin page's).</summary>
+    public async Task<IReadOnlyList<PublishedRoute>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
+        var records = await db.WorkflowDefinitions.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Version).ToListAsync(cancellationToken);
+        return records.Select(r => new PublishedRoute(
+            r.Name, r.Version, r.Title, r.PublishedAt, cache.GetOrAdd((r.Name, r.Version), _ => RouteDefinition.FromJson(r.Definition)))).ToList();
+    }
+
     /// <summary>The newest version of each route: what a new instance starts on.</summary>
     public static async Task<Dictionary<string, int>> LatestVersionsAsync(ReformDbContext db, CancellationToken cancellationToken) =>
         (await db.WorkflowDefinitions.AsNoTracking().Select(d => new { d.Name, d.Version }).ToListAsync(cancellationToken))
             .GroupBy(d => d.Name)
             .ToDictionary(g => g.Key, g => g.Max(d => d.Version), StringComparer.Ordinal);
 }
+
+/// <summary>A published route version with when it was published.</summary>
+public sealed record PublishedRoute(string Name, int Version, string Title, DateTime PublishedAt, RouteDefinition Definition);
 
 /// <summary>
 /// Publishes the route files shipped in Engine/Routes at start-up. A new (name, version) is

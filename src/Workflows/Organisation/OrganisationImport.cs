@@ -26,6 +26,14 @@ public sealed class OrganisationImport(ReformDbContext db, ILookupNormalizer nor
     public const string FileKind = "organisation file";
     private static readonly string[] RequiredColumns = ["kind", "code", "name", "parent", "role"];
 
+    /// <summary>Does the Content-Type name CSV (the API's choice)?</summary>
+    public static bool IsCsvMediaType(string? contentType) =>
+        contentType?.Split(';')[0].Trim().Equals("text/csv", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Does the file name end in .csv (an uploaded file's choice)?</summary>
+    public static bool IsCsvFileName(string? fileName) =>
+        Path.GetExtension(fileName ?? string.Empty).Equals(".csv", StringComparison.OrdinalIgnoreCase);
+
     public async Task<OrganisationImportResult> ImportAsync(byte[] file, string actorEmail, bool dryRun, CancellationToken cancellationToken)
     {
         var parsed = Parse(file);

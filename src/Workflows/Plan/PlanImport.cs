@@ -28,6 +28,24 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
 {
     private static readonly JsonSerializerOptions CompareJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The format a Content-Type names (the API's choice): YAML or CSV, null for anything else.</summary>
+    public static PlanFileFormat? FormatOfMediaType(string? contentType) =>
+        contentType?.Split(';')[0].Trim().ToLowerInvariant() switch
+        {
+            "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml" => PlanFileFormat.Yaml,
+            "text/csv" => PlanFileFormat.Csv,
+            _ => null,
+        };
+
+    /// <summary>The format a file name's extension names (an uploaded file's choice): .yaml/.yml or .csv, null for anything else.</summary>
+    public static PlanFileFormat? FormatOfFileName(string? fileName) =>
+        Path.GetExtension(fileName ?? string.Empty).ToLowerInvariant() switch
+        {
+            ".yaml" or ".yml" => PlanFileFormat.Yaml,
+            ".csv" => PlanFileFormat.Csv,
+            _ => null,
+        };
+
     public async Task<PlanImportResult> ImportAsync(byte[] file, PlanFileFormat format, string actor, bool dryRun, CancellationToken cancellationToken)
     {
         var errors = new List<FileError>();
