@@ -52,6 +52,7 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
             var (submitted, section) = await SubmittedReportAsync(width);
             await chief.SignInAsync($"{section}.chief@demo.local");
             await ScanAsync(chief, $"/reports/{submitted}?confirm=return", "report-return-confirm", width);
+            await ScanAsync(chief, "/deputies", "deputies", width);
         }
 
         await using (var hq = await host.NewSessionAsync(width))
@@ -59,6 +60,11 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
             await hq.SignInAsync("hq.admin@demo.local");
             await ScanAsync(hq, "/dashboard?fy=2025", "dashboard", width);
             await ScanAsync(hq, "/dashboard?fy=2025&by=section", "dashboard-section", width);
+            await ScanAsync(hq, "/admin", "admin", width);
+            await ScanAsync(hq, "/admin/plan", "admin-plan", width);
+            await ScanAsync(hq, "/admin/organisation", "admin-organisation", width);
+            await ScanAsync(hq, "/admin/routes", "admin-routes", width);
+            await ScanAsync(hq, "/deputies", "deputies-all", width);
         }
     }
 

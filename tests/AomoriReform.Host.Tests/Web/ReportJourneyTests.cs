@@ -133,10 +133,21 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         var today = FiscalYearDates.Today;
         // The chief names a member of the section as deputy for the absence.
         var deputyEmail = Workflows.Organisation.DemoAccounts.SectionDeputy(Section);
-        using (var chiefApi = await host.App.SignedInAsync(Chief))
+        await using (var chief = await host.NewSessionAsync())
         {
-            var appointed = await chiefApi.PostAsJsonAsync("/api/deputies", new { deputyEmail, from = today, to = today.AddDays(6) });
-            Assert.True(appointed.IsSuccessStatusCode, await appointed.Content.ReadAsStringAsync());
+            await chief.SignInAsync(Chief);
+            await chief.Page.GotoAsync("/deputies");
+            // An ineligible end date (past the longest appointment) is refused beside the field.
+            await chief.Page.SelectOptionAsync("[data-testid=deputy-select]", deputyEmail);
+            await chief.Page.FillAsync("#from", today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            await chief.Page.FillAsync("#to", today.AddDays(400).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            await chief.Page.GetByTestId("appoint").ClickAndWaitAsync();
+            await Assertions.Expect(chief.Page.Locator("#to-error")).ToContainTextAsync("最長90日");
+            await chief.Page.FillAsync("#to", today.AddDays(6).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            await chief.Page.GetByTestId("appoint").ClickAndWaitAsync();
+            await Assertions.Expect(chief.Page.GetByTestId("deputy-message")).ToContainTextAsync("代理を指名しました");
+            await Assertions.Expect(chief.Page.Locator($"tr[data-deputy='{deputyEmail}']")).ToContainTextAsync("有効");
+            await chief.ScreenshotAsync("deputies");
         }
 
         await using var deputy = await host.NewSessionAsync();
@@ -150,6 +161,15 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await Assertions.Expect(history).ToContainTextAsync("課長補佐（デモ）");
         await Assertions.Expect(history).ToContainTextAsync("の代理）");
         await deputy.ScreenshotAsync("report-deputy");
+
+        // Ended early, the deputy no longer sees the chief's work.
+        await using var again = await host.NewSessionAsync();
+        await again.SignInAsync(Chief);
+        await again.Page.GotoAsync("/deputies");
+        await again.Page.Locator($"tr[data-deputy='{deputyEmail}'] [data-testid=end]").ClickAndWaitAsync();
+        await Assertions.Expect(again.Page.GetByTestId("deputy-message")).ToContainTextAsync("終了しました");
+        await deputy.Page.GotoAsync("/inbox");
+        await Assertions.Expect(deputy.Page.GetByTestId("deputy-banner")).ToHaveCountAsync(0);
     }
 
     [Fact]
