@@ -10,13 +10,16 @@ public static class Display
 {
     public static bool IsJapanese => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "ja";
 
-    /// <summary>Each status's Japanese label, and a short symbol so that status is never told by colour alone.</summary>
+    /// <summary>
+    /// Each status's label: what has happened so far (提出済, 課長承認済), which reads right on every route,
+    /// whichever step comes next. The badge adds a shape, so that status is never told by colour alone.
+    /// </summary>
     public static string Status(IStringLocalizer l, string status) => status switch
     {
         "Draft" => l["作成中"],
         "Returned" => l["差戻し"],
-        "Submitted" => l["課長承認待ち"],
-        "SectionApproved" => l["本部審査待ち"],
+        "Submitted" => l["提出済"],
+        "SectionApproved" => l["課長承認済"],
         "DepartmentApproved" => l["部長承認済"],
         "InConsultation" => l["合議中"],
         "Accepted" => l["受理済"],

@@ -30,7 +30,7 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await staff.Page.ClickAsync($"tr[data-report='{reportId}'] a");
         await FillAndSubmitAsync(staff, "組織機構の見直し方針を策定し、3部局で試行した。");
         await Assertions.Expect(staff.Page.GetByTestId("action-message")).ToContainTextAsync("提出しました");
-        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("課長承認待ち");
+        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("提出済");
 
         // The chief returns it with a comment, which the confirmation step asks for.
         await using var chief = await host.NewSessionAsync();
@@ -98,7 +98,7 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await Assertions.Expect(message).ToContainTextAsync("この操作は行われませんでした");
         await Assertions.Expect(message).ToContainTextAsync("ほかの方が先に");
         // The fresh state: approved, and no approve button any more.
-        await Assertions.Expect(second.Page.Locator(".lead .badge")).ToHaveTextAsync("本部審査待ち");
+        await Assertions.Expect(second.Page.Locator(".lead .badge")).ToHaveTextAsync("課長承認済");
         await Assertions.Expect(second.Page.GetByTestId("action-approve")).ToHaveCountAsync(0);
         await second.ScreenshotAsync("report-conflict");
         Assert.Equal(1, await host.App.WithDbAsync(db => db.JournalEntries.CountAsync(e => e.ReportId == reportId && e.Action == "approve")));
@@ -186,11 +186,11 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await staff.Page.ClickAsync($"tr[data-report='{reportId}'] a");
         await FillAndSubmitAsync(staff, "Drafted in English mode.", submitLabel: "Save and submit");
         await Assertions.Expect(staff.Page.GetByTestId("action-message")).ToContainTextAsync("Submitted");
-        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("Awaiting section chief");
+        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("Submitted");
         await staff.ScreenshotAsync("report-submitted-en");
         // Back to Japanese with the same switch.
         await staff.Page.ClickAsync("a[hreflang=ja]");
-        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("課長承認待ち");
+        await Assertions.Expect(staff.Page.Locator(".lead .badge")).ToHaveTextAsync("提出済");
     }
 
     private static async Task FillAndSubmitAsync(Session session, string achievements, string submitLabel = "保存して提出")
