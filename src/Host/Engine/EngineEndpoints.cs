@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Deputies;
@@ -63,9 +62,9 @@ public static class EngineEndpoints
         return app;
     }
 
-    private static async Task<IResult> OpenCheckInAsync(CheckInRequest request, ClaimsPrincipal user, CallerResolver callers, CheckInOpener opener, CancellationToken cancellationToken)
+    private static async Task<IResult> OpenCheckInAsync(CheckInRequest request, CurrentCaller current, CheckInOpener opener, CancellationToken cancellationToken)
     {
-        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        if (await current.GetAsync(cancellationToken) is not { } caller)
         {
             return Unauthorized();
         }
@@ -80,7 +79,7 @@ public static class EngineEndpoints
     }
 
     private static async Task<IResult> ListAsync(
-        ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, int? fiscalYear, string? status, string? sectionCode, int? page, int? pageSize,
+        CurrentCaller current, ReportQueries queries, int? fiscalYear, string? status, string? sectionCode, int? page, int? pageSize,
         CancellationToken cancellationToken)
     {
         if (Paging(page, pageSize) is { } bad)
@@ -88,13 +87,13 @@ public static class EngineEndpoints
             return bad;
         }
 
-        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+        return await current.GetAsync(cancellationToken) is { } caller
             ? TypedResults.Ok(await queries.ListAsync(caller, fiscalYear, status, sectionCode, page ?? 1, pageSize ?? 50, cancellationToken))
             : Unauthorized();
     }
 
     private static async Task<IResult> InboxAsync(
-        ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, HttpResponse response, int? page, int? pageSize,
+        CurrentCaller current, ReportQueries queries, HttpResponse response, int? page, int? pageSize,
         int? fiscalYear, string? status, string? viewpoint, bool? overdue, CancellationToken cancellationToken)
     {
         if (Paging(page, pageSize) is { } bad)
@@ -102,7 +101,7 @@ public static class EngineEndpoints
             return bad;
         }
 
-        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        if (await current.GetAsync(cancellationToken) is not { } caller)
         {
             return Unauthorized();
         }
@@ -112,13 +111,13 @@ public static class EngineEndpoints
         return TypedResults.Ok(inbox.Items);
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow, CancellationToken cancellationToken) =>
-        await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+    private static async Task<IResult> GetAsync(Guid id, CurrentCaller current, ReportWorkflow workflow, CancellationToken cancellationToken) =>
+        await current.GetAsync(cancellationToken) is { } caller
             ? Answer(await workflow.GetAsync(id, caller, cancellationToken))
             : Unauthorized();
 
     private static async Task<IResult> SaveAsync(
-        Guid id, SaveRequest request, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow,
+        Guid id, SaveRequest request, CurrentCaller current, ReportWorkflow workflow,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (request.Version is not { } version)
@@ -136,13 +135,13 @@ public static class EngineEndpoints
             return badKey;
         }
 
-        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+        return await current.GetAsync(cancellationToken) is { } caller
             ? Answer(await workflow.SaveAsync(id, version, content with { Indicators = content.Indicators ?? [] }, caller, idempotencyKey, cancellationToken))
             : Unauthorized();
     }
 
     private static async Task<IResult> ActAsync(
-        Guid id, string action, ActionRequest request, ClaimsPrincipal user, CallerResolver callers, ReportWorkflow workflow,
+        Guid id, string action, ActionRequest request, CurrentCaller current, ReportWorkflow workflow,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
     {
         var known = Enum.GetValues<ReportAction>().Where(a => a != ReportAction.Save).FirstOrDefault(a => ReportWorkflow.Name(a) == action, ReportAction.Save);
@@ -161,14 +160,14 @@ public static class EngineEndpoints
             return badKey;
         }
 
-        return await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+        return await current.GetAsync(cancellationToken) is { } caller
             ? Answer(await workflow.ActAsync(id, known, version, request.Comment, caller, idempotencyKey, cancellationToken))
             : Unauthorized();
     }
 
-    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, ReportQueries queries, CancellationToken cancellationToken)
+    private static async Task<IResult> HistoryAsync(Guid id, CurrentCaller current, ReportQueries queries, CancellationToken cancellationToken)
     {
-        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        if (await current.GetAsync(cancellationToken) is not { } caller)
         {
             return Unauthorized();
         }
@@ -178,9 +177,9 @@ public static class EngineEndpoints
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such report.");
     }
 
-    private static async Task<IResult> AppointDeputyAsync(DeputyRequest request, ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken)
+    private static async Task<IResult> AppointDeputyAsync(DeputyRequest request, CurrentCaller current, CallerResolver callers, CancellationToken cancellationToken)
     {
-        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        if (await current.GetAsync(cancellationToken) is not { } caller)
         {
             return Unauthorized();
         }
@@ -189,14 +188,14 @@ public static class EngineEndpoints
         return view is not null ? TypedResults.Created($"/api/deputies/{view.Id}", view) : Invalid(field!, error!);
     }
 
-    private static async Task<IResult> ListDeputiesAsync(ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken) =>
-        await callers.ResolveAsync(UserId(user), cancellationToken) is { } caller
+    private static async Task<IResult> ListDeputiesAsync(CurrentCaller current, CallerResolver callers, CancellationToken cancellationToken) =>
+        await current.GetAsync(cancellationToken) is { } caller
             ? TypedResults.Ok(await callers.ListAsync(caller, cancellationToken))
             : Unauthorized();
 
-    private static async Task<IResult> EndDeputyAsync(Guid id, ClaimsPrincipal user, CallerResolver callers, CancellationToken cancellationToken)
+    private static async Task<IResult> EndDeputyAsync(Guid id, CurrentCaller current, CallerResolver callers, CancellationToken cancellationToken)
     {
-        if (await callers.ResolveAsync(UserId(user), cancellationToken) is not { } caller)
+        if (await current.GetAsync(cancellationToken) is not { } caller)
         {
             return Unauthorized();
         }
@@ -243,5 +242,4 @@ public static class EngineEndpoints
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized() => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in", detail: "The account is not active.");
 
-    private static string UserId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? string.Empty;
 }

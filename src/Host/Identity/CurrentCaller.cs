@@ -12,6 +12,9 @@ namespace AomoriReform.Host.Identity;
 /// </summary>
 public sealed class CurrentCaller(IHttpContextAccessor http, CallerResolver callers)
 {
+    /// <summary>The signed-in account's id, or null; the endpoint's policy has already checked the session.</summary>
+    public string? UserId => http.HttpContext?.User.FindFirstValue(ClaimTypes.NameIdentifier);
+
     /// <summary>The signed-in account's email (its user name), or null.</summary>
     public string? Email => http.HttpContext?.User.Identity?.Name;
 

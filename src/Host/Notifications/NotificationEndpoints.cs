@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.Reminders;
 
@@ -10,13 +9,13 @@ public static class NotificationEndpoints
     public static WebApplication MapNotifications(this WebApplication app)
     {
         var notifications = app.MapGroup("/api/notifications").WithTags("Notifications");
-        notifications.MapGet("/", async (ClaimsPrincipal user, NotificationInbox inbox, int? limit, CancellationToken cancellationToken) =>
+        notifications.MapGet("/", async (CurrentCaller current, NotificationInbox inbox, int? limit, CancellationToken cancellationToken) =>
             limit is < 1 or > 500
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["must be between 1 and 500"] })
-                : Results.Ok(await inbox.ListAsync(user.FindFirstValue(ClaimTypes.NameIdentifier)!, limit ?? 100, cancellationToken)))
+                : Results.Ok(await inbox.ListAsync(current.UserId!, limit ?? 100, cancellationToken)))
             .RequireAuthorization(Policies.SignedIn);
-        notifications.MapPost("/{id:guid}/read", async (Guid id, ClaimsPrincipal user, NotificationInbox inbox, CancellationToken cancellationToken) =>
-            await inbox.MarkReadAsync(user.FindFirstValue(ClaimTypes.NameIdentifier)!, id, cancellationToken)
+        notifications.MapPost("/{id:guid}/read", async (Guid id, CurrentCaller current, NotificationInbox inbox, CancellationToken cancellationToken) =>
+            await inbox.MarkReadAsync(current.UserId!, id, cancellationToken)
                 ? Results.NoContent()
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such notification."))
             .RequireAuthorization(Policies.SignedIn);
