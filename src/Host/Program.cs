@@ -29,10 +29,17 @@ try
     builder.AddApi();
     builder.AddWebUi();
     app = builder.Build();
+    // Options checked at start (ValidateOnStart) are checked here, before anything runs or logs.
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
 }
 catch (ReformConfigurationException e)
 {
     await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"Configuration error: {string.Join("; ", e.Failures)}");
     return 2;
 }
 

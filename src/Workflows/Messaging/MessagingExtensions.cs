@@ -69,7 +69,12 @@ public static class MessagingExtensions
             }
         });
 
-        builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox")
+            .Validate(o => o.BatchSize is >= 1 and <= 10_000, "Outbox:BatchSize must be between 1 and 10000")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Outbox:PollInterval must be a positive time span such as 00:00:01")
+            .Validate(o => o.Retention > TimeSpan.Zero, "Outbox:Retention must be a positive time span such as 7.00:00:00")
+            .Validate(o => o.RedeliverAfter > TimeSpan.Zero, "Outbox:RedeliverAfter must be a positive time span such as 00:02:00")
+            .ValidateOnStart();
         builder.Services.AddHostedService<OutboxDispatcher>();
         return builder;
     }

@@ -149,6 +149,8 @@ public sealed class StartupTests
     [InlineData("Journal__Key", "", "Journal:Key")]
     [InlineData("Journal__Key", "c2hvcnQ=", "Journal:Key")]
     [InlineData("Deputies__MaxDays", "0", "Deputies:MaxDays")]
+    [InlineData("Outbox__BatchSize", "0", "Outbox:BatchSize")]
+    [InlineData("Outbox__PollInterval", "-00:00:01", "Outbox:PollInterval")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
