@@ -18,6 +18,7 @@ public static class HostProcess
         start.Environment.Remove("ConnectionStrings__RabbitMq");
         // Production refuses to start without a journal key; a run that tests that sets it blank.
         start.Environment["Journal__Key"] = ReformApp.JournalKey;
+        start.Environment["Demo__OpenCheckIn"] = "false";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -92,6 +93,8 @@ public sealed class RunningHost : IAsyncDisposable
         };
         start.Environment.Remove("ConnectionStrings__Postgres");
         start.Environment.Remove("ConnectionStrings__RabbitMq");
+        // Tests open their own check-ins.
+        start.Environment["Demo__OpenCheckIn"] = "false";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
