@@ -243,7 +243,24 @@ public static partial class SingleSignOn
         }
 
         var returnUrl = context.Properties?.RedirectUri;
-        context.Response.Redirect(returnUrl is not null && IsLocalUrl(returnUrl) ? returnUrl : "/");
+        await Bounce(context.HttpContext.Response, returnUrl is not null && IsLocalUrl(returnUrl) ? returnUrl : "/");
+    }
+
+    /// <summary>
+    /// The same-site bounce: the callback arrives from the provider's site, so a redirect from it is
+    /// still a cross-site navigation and the browser would not send our SameSite=Strict cookie with
+    /// it. A small page of our own that moves on (a meta refresh, and a link for no-refresh browsers)
+    /// makes the next request same-site, and the new session's cookie goes with it.
+    /// </summary>
+    internal static Task Bounce(HttpResponse response, string localUrl)
+    {
+        var url = System.Net.WebUtility.HtmlEncode(localUrl);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/html; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        return response.WriteAsync(
+            $"<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={url}\">"
+            + $"<title>ログインしました</title></head><body><p><a href=\"{url}\">続ける（Continue）</a></p></body></html>");
     }
 
     private static async Task RemoteFailureAsync(RemoteFailureContext context)
