@@ -60,8 +60,9 @@ public static class LoginThrottleExtensions
     /// <summary><c>Identity:LoginsPerClientPerMinute</c> (default 30) and <c>Identity:LoginsPerAccountPerMinute</c> (default 10).</summary>
     public static IHostApplicationBuilder AddLoginThrottle(this IHostApplicationBuilder builder)
     {
-        var perClient = builder.Configuration.GetValue("Identity:LoginsPerClientPerMinute", 30);
-        var perAccount = builder.Configuration.GetValue("Identity:LoginsPerAccountPerMinute", 10);
+        var settings = IdentitySettings.From(builder.Configuration);
+        var perClient = settings.LoginsPerClientPerMinute;
+        var perAccount = settings.LoginsPerAccountPerMinute;
         builder.Services.AddSingleton(new LoginThrottle(perAccount));
         builder.Services.AddRateLimiter(limiter =>
         {

@@ -30,6 +30,8 @@ public static partial class SignInExtensions
     {
         // Cookies are secure-only in Production; Development and the embedded default serve plain http://localhost.
         var securePolicy = builder.Environment.IsProduction() ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        var settings = IdentitySettings.From(builder.Configuration);
+        builder.Services.AddSingleton(settings);
         builder.Services
             .AddIdentityApiEndpoints<ReformUser>(identity =>
             {
@@ -41,8 +43,8 @@ public static partial class SignInExtensions
                 identity.Password.RequireDigit = false;
                 identity.Password.RequireUppercase = false;
                 identity.Password.RequireLowercase = false;
-                identity.Lockout.MaxFailedAccessAttempts = builder.Configuration.GetValue("Identity:LockoutFailures", 5);
-                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:LockoutMinutes", 15));
+                identity.Lockout.MaxFailedAccessAttempts = settings.LockoutFailures;
+                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(settings.LockoutMinutes);
             })
             .AddEntityFrameworkStores<ReformDbContext>()
             .AddClaimsPrincipalFactory<ReformClaimsPrincipalFactory>()
@@ -50,10 +52,10 @@ public static partial class SignInExtensions
         builder.Services.AddScoped<RefreshTokenStore>();
         builder.Services.AddSingleton<SignInCounters>();
         builder.Services.AddTransient<IUserConfirmation<ReformUser>, ActiveUserConfirmation>();
-        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure<IConfiguration>((bearer, configuration) =>
+        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure(bearer =>
         {
-            bearer.BearerTokenExpiration = TimeSpan.FromMinutes(configuration.GetValue("Identity:AccessTokenMinutes", 60));
-            bearer.RefreshTokenExpiration = TimeSpan.FromDays(configuration.GetValue("Identity:RefreshTokenDays", 14));
+            bearer.BearerTokenExpiration = TimeSpan.FromMinutes(settings.AccessTokenMinutes);
+            bearer.RefreshTokenExpiration = TimeSpan.FromDays(settings.RefreshTokenDays);
         });
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
@@ -61,7 +63,7 @@ public static partial class SignInExtensions
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Cookie.SecurePolicy = securePolicy;
-            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue("Identity:CookieMinutes", 60));
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(settings.CookieMinutes);
             cookie.SlidingExpiration = true;
             // The API answers 401/403; a page sends the person to the sign-in page, or shows the 403 page.
             cookie.LoginPath = "/signin";

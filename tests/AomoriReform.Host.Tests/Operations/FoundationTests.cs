@@ -150,6 +150,8 @@ public sealed class StartupTests
     [InlineData("Journal__Key", "c2hvcnQ=", "Journal:Key")]
     [InlineData("Deputies__MaxDays", "0", "Deputies:MaxDays")]
     [InlineData("Outbox__BatchSize", "0", "Outbox:BatchSize")]
+    [InlineData("Identity__LockoutFailures", "five", "Identity:LockoutFailures")]
+    [InlineData("Identity__AccessTokenMinutes", "0", "Identity:AccessTokenMinutes")]
     [InlineData("Outbox__PollInterval", "-00:00:01", "Outbox:PollInterval")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
