@@ -18,6 +18,13 @@ public sealed class CurrentCaller(IHttpContextAccessor http, CallerResolver call
     /// <summary>The signed-in account's email (its user name), or null.</summary>
     public string? Email => http.HttpContext?.User.Identity?.Name;
 
+    /// <summary>
+    /// The caller of a page or endpoint whose policy admits only signed-in callers: the policy has
+    /// already resolved them, so null here is a wiring mistake, not a request to answer.
+    /// </summary>
+    public async Task<Caller> RequireAsync(CancellationToken cancellationToken = default) =>
+        await GetAsync(cancellationToken) ?? throw new InvalidOperationException("A signed-in policy admits only signed-in callers.");
+
     public async Task<Caller?> GetAsync(CancellationToken cancellationToken = default)
     {
         var user = http.HttpContext?.User;
