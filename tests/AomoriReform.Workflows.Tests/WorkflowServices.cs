@@ -1,9 +1,18 @@
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Demo;
+using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Plan;
 using AomoriReform.Workflows.Reminders;
+using AomoriReform.Workflows.Reports;
+using AomoriReform.Workflows.Rollups;
+using AomoriReform.Workflows.Workspaces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -39,14 +48,18 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddReformProfile();
         builder.AddPersistence();
-        builder.AddOrganisationAndPlan();
+        builder.AddOutbox();
+        builder.AddOrganisation();
+        builder.AddPlan();
+        builder.AddCallers();
         builder.AddEngine();
+        builder.AddReports();
+        builder.AddDeputies();
+        builder.AddCheckIns();
+        builder.AddRollups();
+        builder.AddReminders();
+        builder.AddWorkspaces();
         builder.Services.AddIdentityCore<ReformUser>();
-        builder.Services.AddScoped<YearlyCheckInJob>();
-        builder.Services.AddScoped<ReminderSweep>();
-        builder.Services.AddOptions<CheckInOptions>();
-        builder.Services.AddScoped<MailNotificationsJob>();
-        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         var time = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         return new WorkflowServices(database, builder.Build(), time);
@@ -65,9 +78,9 @@ public sealed class WorkflowServices : IAsyncDisposable
     /// <summary>The sample organisation (with the given extra CSV rows) and the sample plan.</summary>
     public async Task ImportSamplesAsync(string extraOrganisationRows = "")
     {
-        await In<OrganisationImport, OrganisationImportResult>(import => import.ImportAsync(
+        await In<OrganisationImport, Outcome<OrganisationImportResult>>(import => import.ImportAsync(
             [.. SampleFiles.Organisation(), .. System.Text.Encoding.UTF8.GetBytes(extraOrganisationRows)], "system", dryRun: false, CancellationToken.None));
-        await In<AomoriReform.Workflows.Plan.PlanImport, AomoriReform.Workflows.Plan.PlanImportResult>(import => import.ImportAsync(
+        await In<AomoriReform.Workflows.Plan.PlanImport, Outcome<AomoriReform.Workflows.Plan.PlanImportResult>>(import => import.ImportAsync(
             SampleFiles.Plan(), AomoriReform.Workflows.Plan.PlanFileFormat.Yaml, "system", dryRun: false, CancellationToken.None));
     }
 

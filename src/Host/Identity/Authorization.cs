@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Organisation;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;

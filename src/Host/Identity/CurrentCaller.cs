@@ -1,6 +1,5 @@
 using System.Security.Claims;
-using AomoriReform.Workflows.Deputies;
-using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Callers;
 
 namespace AomoriReform.Host.Identity;
 

@@ -1,3 +1,4 @@
+using AomoriReform.Host.Api;
 using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.Reminders;
 
@@ -15,9 +16,7 @@ public static class NotificationEndpoints
                 : Results.Ok(await inbox.ListAsync(current.UserId!, limit ?? 100, cancellationToken)))
             .RequireAuthorization(Policies.SignedIn);
         notifications.MapPost("/{id:guid}/read", async (Guid id, CurrentCaller current, NotificationInbox inbox, CancellationToken cancellationToken) =>
-            await inbox.MarkReadAsync(current.UserId!, id, cancellationToken)
-                ? Results.NoContent()
-                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such notification."))
+            (await inbox.MarkReadAsync(current.UserId!, id, cancellationToken)).ToResult(_ => TypedResults.NoContent()))
             .RequireAuthorization(Policies.SignedIn);
         return app;
     }

@@ -1,5 +1,6 @@
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Plan;
 using Microsoft.AspNetCore.Identity;
@@ -40,28 +41,30 @@ public static class HostCommands
                     Console.WriteLine($"Rollups rebuilt from {projected} report(s).");
                     return 0;
                 case "import-org":
-                    var org = await services.GetRequiredService<OrganisationImport>().ImportAsync(
+                    var orgOutcome = await services.GetRequiredService<OrganisationImport>().ImportAsync(
                         await File.ReadAllBytesAsync(Required(options, "file")), "command-line", options.ContainsKey("dry-run"), CancellationToken.None);
+                    if (orgOutcome.Failure is { } orgRefused)
+                    {
+                        return await RefusedAsync(orgRefused);
+                    }
+
+                    var org = orgOutcome.Value;
                     Console.WriteLine($"departments +{org.Departments.Added.Count} ~{org.Departments.Changed.Count}, sections +{org.Sections.Added.Count} ~{org.Sections.Changed.Count}, users +{org.Users.Added.Count} ~{org.Users.Changed.Count} ={org.Users.Unchanged.Count} deactivated {org.Users.Deactivated.Count}{(org.DryRun ? " (dry run)" : string.Empty)}");
                     return 0;
                 default:
                     var path = Required(options, "file");
                     var format = path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? PlanFileFormat.Csv : PlanFileFormat.Yaml;
-                    var plan = await services.GetRequiredService<PlanImport>().ImportAsync(
+                    var planOutcome = await services.GetRequiredService<PlanImport>().ImportAsync(
                         await File.ReadAllBytesAsync(path), format, "command-line", options.ContainsKey("dry-run"), CancellationToken.None);
+                    if (planOutcome.Failure is { } planRefused)
+                    {
+                        return await RefusedAsync(planRefused);
+                    }
+
+                    var plan = planOutcome.Value;
                     Console.WriteLine($"measures +{plan.Measures.Added.Count} ~{plan.Measures.Changed.Count} ={plan.Measures.Unchanged.Count}{(plan.DryRun ? " (dry run)" : string.Empty)}");
                     return 0;
             }
-        }
-        catch (FileRejectedException rejected)
-        {
-            await Console.Error.WriteLineAsync(rejected.Message);
-            foreach (var error in rejected.Errors)
-            {
-                await Console.Error.WriteLineAsync($"  line {error.Line}: {error.Message}");
-            }
-
-            return 1;
         }
         catch (CommandLineException e)
         {
@@ -122,6 +125,18 @@ public static class HostCommands
         }
 
         return options;
+    }
+
+    /// <summary>A refused import file: its message and every bad line, then exit code 1.</summary>
+    private static async Task<int> RefusedAsync(Failure refused)
+    {
+        await Console.Error.WriteLineAsync(refused.Detail);
+        foreach (var error in FileRejectedException.Lines(refused))
+        {
+            await Console.Error.WriteLineAsync($"  line {error.Line}: {error.Message}");
+        }
+
+        return 1;
     }
 
     private static string Required(Dictionary<string, string> options, string name) =>

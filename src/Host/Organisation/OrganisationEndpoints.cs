@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using AomoriReform.Host.Api;
 using AomoriReform.Host.Identity;
-using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Organisation;
 
 namespace AomoriReform.Host.Organisation;
@@ -30,13 +29,6 @@ public static class OrganisationEndpoints
             return ApiExtensions.TooLarge(ApiExtensions.FileBodyLimit);
         }
 
-        try
-        {
-            return TypedResults.Ok(await import.ImportAsync(file, user.Identity!.Name!, dryRun == true, cancellationToken));
-        }
-        catch (FileRejectedException rejected)
-        {
-            return FileProblems.Rejected(rejected);
-        }
+        return (await import.ImportAsync(file, user.Identity!.Name!, dryRun == true, cancellationToken)).ToResult();
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using AomoriReform.Host.Api;
 using AomoriReform.Host.Identity;
-using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Plan;
 
 namespace AomoriReform.Host.Plan;
@@ -12,9 +11,7 @@ public static class PlanEndpoints
     {
         var plan = app.MapGroup("/api/plan").WithTags("Plan");
         plan.MapGet("/", async (PlanView view, CancellationToken cancellationToken) =>
-            await view.GetAsync(cancellationToken) is { } response
-                ? Results.Ok(response)
-                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet."))
+            (await view.GetAsync(cancellationToken)).ToResult())
             .RequireAuthorization(Policies.SignedIn);
         plan.MapGet("/export", async Task<IResult> (string? format, PlanView view, CancellationToken cancellationToken) =>
         {
@@ -23,9 +20,7 @@ public static class PlanEndpoints
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["must be csv"] });
             }
 
-            return await view.ExportCsvAsync(cancellationToken) is { } csv
-                ? TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv")
-                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No plan", detail: "No plan has been imported yet.");
+            return (await view.ExportCsvAsync(cancellationToken)).ToResult(csv => TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv"));
         }).RequireAuthorization(Policies.SignedIn);
         plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload());
         return app;
@@ -48,13 +43,6 @@ public static class PlanEndpoints
             return ApiExtensions.TooLarge(ApiExtensions.FileBodyLimit);
         }
 
-        try
-        {
-            return TypedResults.Ok(await import.ImportAsync(file, format.Value, user.Identity!.Name!, dryRun == true, cancellationToken));
-        }
-        catch (FileRejectedException rejected)
-        {
-            return FileProblems.Rejected(rejected);
-        }
+        return (await import.ImportAsync(file, format.Value, user.Identity!.Name!, dryRun == true, cancellationToken)).ToResult();
     }
 }

@@ -1,7 +1,9 @@
 using AomoriReform.Contracts.CheckIns;
 using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
@@ -12,13 +14,6 @@ public sealed record CheckInRequest(int? FiscalYear, DateOnly? DueDate);
 
 public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOpened, DateTime OpenedAt);
 
-public enum CheckInResult
-{
-    Opened,
-    AlreadyOpen,
-    Invalid,
-}
-
 /// <summary>
 /// Opens a fiscal year's progress check: one report per measure of the plan, each on the newest
 /// version of its route, in Draft, with a draft task for its owning section, all in one
@@ -27,28 +22,28 @@ public enum CheckInResult
 /// </summary>
 public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time, JournalKeys keys)
 {
-    public async Task<(CheckInResult Result, CheckInView? View, string? Field, string? Error)> OpenAsync(
+    public async Task<Outcome<CheckInView>> OpenAsync(
         CheckInRequest request, string actorId, string actorName, CancellationToken cancellationToken)
     {
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
         if (request.FiscalYear is not { } year)
         {
-            return (CheckInResult.Invalid, null, "fiscalYear", "required");
+            return Outcome.Invalid("fiscalYear", "required");
         }
 
         if (plan is null || !plan.Covers(year))
         {
-            return (CheckInResult.Invalid, null, "fiscalYear", plan is null ? "no plan has been imported" : $"must be within the plan period {plan.FromFiscalYear}-{plan.ToFiscalYear}");
+            return Outcome.Invalid("fiscalYear", plan is null ? "no plan has been imported" : $"must be within the plan period {plan.FromFiscalYear}-{plan.ToFiscalYear}");
         }
 
         if (request.DueDate is not { } due)
         {
-            return (CheckInResult.Invalid, null, "dueDate", "required (a date such as 2026-05-29)");
+            return Outcome.Invalid("dueDate", "required (a date such as 2026-05-29)");
         }
 
         if (await db.CheckIns.AnyAsync(c => c.FiscalYear == year, cancellationToken))
         {
-            return (CheckInResult.AlreadyOpen, null, null, $"The check-in of FY{year} is open already.");
+            return AlreadyOpen(year);
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -98,14 +93,16 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
             db.ChangeTracker.Clear();
             if (await db.CheckIns.AnyAsync(c => c.FiscalYear == year, cancellationToken))
             {
-                return (CheckInResult.AlreadyOpen, null, null, $"The check-in of FY{year} is open already.");
+                return AlreadyOpen(year);
             }
 
             throw;
         }
 
-        return (CheckInResult.Opened, new CheckInView(year, due, measures.Count, now), null, null);
+        return Outcome.Ok(new CheckInView(year, due, measures.Count, now));
     }
+
+    private static Failure AlreadyOpen(int year) => Outcome.Conflict($"The check-in of FY{year} is open already.") with { Title = "Check-in already open" };
 
     public async Task<IReadOnlyList<CheckInView>> ListAsync(CancellationToken cancellationToken) =>
         await db.CheckIns.AsNoTracking().OrderByDescending(c => c.FiscalYear)

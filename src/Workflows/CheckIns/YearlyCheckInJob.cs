@@ -4,6 +4,8 @@ using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using AomoriReform.Workflows.Outcomes;
+
 namespace AomoriReform.Workflows.CheckIns;
 
 public sealed class CheckInOptions
@@ -41,7 +43,7 @@ public sealed partial class YearlyCheckInJob(CheckInOpener opener, TimeProvider 
     public const string ActorName = "定例処理（年次点検の自動開始）";
 
     [AutomaticRetry(Attempts = 3)]
-    public async Task<CheckInResult?> RunAsync(CancellationToken cancellationToken)
+    public async Task<OutcomeKind?> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (!settings.AutoOpen || !CheckInOptions.TryMonthDay(settings.OpenOn, out var openMonth, out var openDay)
@@ -58,17 +60,17 @@ public sealed partial class YearlyCheckInJob(CheckInOpener opener, TimeProvider 
             return null;
         }
 
-        var (result, view, _, error) = await opener.OpenAsync(new CheckInRequest(year, new DateOnly(year + 1, dueMonth, dueDay)), ActorId, ActorName, cancellationToken);
-        if (result == CheckInResult.Opened)
+        var outcome = await opener.OpenAsync(new CheckInRequest(year, new DateOnly(year + 1, dueMonth, dueDay)), ActorId, ActorName, cancellationToken);
+        if (outcome.IsOk)
         {
-            LogOpened(logger, new FiscalYear(year).ReiwaLabel, view!.ReportsOpened, view.DueDate);
+            LogOpened(logger, new FiscalYear(year).ReiwaLabel, outcome.Value.ReportsOpened, outcome.Value.DueDate);
         }
-        else if (result == CheckInResult.Invalid)
+        else if (outcome.Kind == OutcomeKind.Invalid)
         {
-            LogSkipped(logger, new FiscalYear(year).ReiwaLabel, error ?? string.Empty);
+            LogSkipped(logger, new FiscalYear(year).ReiwaLabel, outcome.Failure!.Detail);
         }
 
-        return result;
+        return outcome.Kind;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Opened the check-in of {Year}: {Reports} reports due {Due}")]

@@ -1,5 +1,4 @@
-using AomoriReform.Workflows.Organisation;
-using AomoriReform.Workflows.Reports;
+using AomoriReform.Workflows.Callers;
 using Stateless;
 using Stateless.Graph;
 
@@ -19,13 +18,6 @@ public enum ReportAction
     /// <summary>A consulted section objects; the name is the API's action name.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "The action is called object in the API.")]
     Object,
-}
-
-/// <summary>A person acting, with the chiefs or heads who named them deputy (代理) for today.</summary>
-public sealed record Caller(string UserId, string Name, Role Role, string? SectionCode, string? DepartmentCode, IReadOnlyList<Caller> DeputyFor)
-{
-    /// <summary>Who this caller can act as: themselves first, then their principals.</summary>
-    public IEnumerable<Caller> Identities => DeputyFor.Prepend(this);
 }
 
 /// <summary>Why an action cannot be taken.</summary>
@@ -51,11 +43,11 @@ public sealed class RouteMachine
     private const string DutiesGuard = "caller: one decision per person per round";
     private readonly StateMachine<string, ReportAction> machine;
     private readonly RouteDefinition route;
-    private readonly ProgressReport report;
+    private readonly IRouteInstance report;
     private readonly IReadOnlyCollection<WorkTask> openTasks;
     private readonly Caller? caller;
 
-    public RouteMachine(RouteDefinition route, ProgressReport report, IReadOnlyCollection<WorkTask> openTasks, Caller? caller)
+    public RouteMachine(RouteDefinition route, IRouteInstance report, IReadOnlyCollection<WorkTask> openTasks, Caller? caller)
     {
         this.route = route;
         this.report = report;
@@ -111,11 +103,7 @@ public sealed class RouteMachine
     /// <summary>The route as a Mermaid state diagram, from the same machine configuration.</summary>
     public static string Mermaid(RouteDefinition route)
     {
-        var sample = new ProgressReport
-        {
-            MeasureCode = string.Empty, ItemCode = string.Empty, SectionCode = string.Empty, DepartmentCode = string.Empty,
-            RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
-        };
+        var sample = new SampleInstance(route.First.Status);
         return MermaidGraph.Format(new RouteMachine(route, sample, [], null).machine.GetInfo());
     }
 
@@ -181,10 +169,10 @@ public sealed class RouteMachine
     /// authority was already used in it.
     /// </summary>
     private bool NotDecidedYet(RouteStep step) =>
-        caller is not null && !ProgressReport.HasDecided(report.RoundDeciders, caller.UserId) && caller.Identities.Any(identity => Unspent(step, identity));
+        caller is not null && !Deciders.Has(report.RoundDeciders, caller.UserId) && caller.Identities.Any(identity => Unspent(step, identity));
 
     private bool Unspent(RouteStep step, Caller identity) =>
-        identity.UserId != report.SubmittedBy && !ProgressReport.HasDecided(report.RoundDeciders, identity.UserId) && Matches(step, identity);
+        identity.UserId != report.SubmittedBy && !Deciders.Has(report.RoundDeciders, identity.UserId) && Matches(step, identity);
 
     private bool Matches(RouteStep step, Caller identity)
     {
@@ -201,5 +189,13 @@ public sealed class RouteMachine
             AssigneeScope.Sections => openTasks.Any(t => t.StepId == step.Id && t.AssigneeSectionCode == identity.SectionCode),
             _ => false,
         };
+    }
+
+    private sealed record SampleInstance(string Status) : IRouteInstance
+    {
+        public string SectionCode => string.Empty;
+        public string DepartmentCode => string.Empty;
+        public string? SubmittedBy => null;
+        public string RoundDeciders => string.Empty;
     }
 }

@@ -1,8 +1,7 @@
 using AomoriReform.Workflows.Calendar;
-using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Persistence;
-using AomoriReform.Workflows.Reminders;
+using System.Linq.Expressions;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -51,25 +50,27 @@ public static class JobsExtensions
             server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
         });
         builder.Services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
-        builder.Services.AddScoped<OutboxRetentionJob>();
-        builder.Services.AddScoped<YearlyCheckInJob>();
-        builder.Services.AddSingleton<IStartupTask, DemoCheckIn>();
-        builder.Services.AddScoped<ReminderSweep>();
-        builder.Services.AddScoped<MailNotificationsJob>();
-        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
-        builder.Services.AddOptions<CheckInOptions>().BindConfiguration("CheckIns");
-        // Checked here, before anything starts, so a wrong value stops start-up with one line.
-        foreach (var key in new[] { "OpenOn", "DueOn" })
-        {
-            if (builder.Configuration[$"CheckIns:{key}"] is { Length: > 0 } value && !CheckInOptions.TryMonthDay(value, out _, out _))
-            {
-                throw new ReformConfigurationException($"CheckIns:{key}", "must be a month-day from 04-01 to 12-31, such as 05-31");
-            }
-        }
         builder.Services.AddSingleton<IStartupTask, RecurringJobsRegistration>();
+        builder.Services.AddRecurringJob<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3));
         return builder;
     }
+
+    /// <summary>
+    /// A feature's recurring job: the job class is registered as a scoped service and scheduled
+    /// (in Japan time) once the job storage is ready. Hangfire's distributed lock runs each
+    /// occurrence on one host; the jobs themselves are safe to run twice.
+    /// </summary>
+    public static IServiceCollection AddRecurringJob<TJob>(this IServiceCollection services, string id, Expression<Func<TJob, Task>> run, string cron)
+        where TJob : class
+    {
+        services.AddScoped<TJob>();
+        services.AddSingleton(new RecurringJobSchedule(id, (jobs, options) => jobs.AddOrUpdate(id, run, cron, options)));
+        return services;
+    }
 }
+
+/// <summary>One recurring job to schedule; see <see cref="JobsExtensions.AddRecurringJob{TJob}"/>.</summary>
+public sealed record RecurringJobSchedule(string Id, Action<IRecurringJobManager, RecurringJobOptions> Schedule);
 
 /// <summary>Ready when the job storage answers a query.</summary>
 public sealed class JobStorageHealthCheck(JobStorage storage, DatabaseState database) : IHealthCheck
@@ -93,8 +94,8 @@ public sealed class JobStorageHealthCheck(JobStorage storage, DatabaseState data
     }
 }
 
-/// <summary>Registers the recurring jobs once the job storage's schema exists.</summary>
-public sealed class RecurringJobsRegistration : IStartupTask
+/// <summary>Schedules the features' recurring jobs once the job storage's schema exists.</summary>
+public sealed class RecurringJobsRegistration(IEnumerable<RecurringJobSchedule> schedules) : IStartupTask
 {
     public int Order => 100;
 
@@ -102,11 +103,11 @@ public sealed class RecurringJobsRegistration : IStartupTask
     {
         var jobs = services.GetRequiredService<IRecurringJobManager>();
         var japan = new RecurringJobOptions { TimeZone = FiscalYear.Japan };
-        jobs.AddOrUpdate<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3), japan);
-        jobs.AddOrUpdate<YearlyCheckInJob>(YearlyCheckInJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(0, 5), japan);
-        jobs.AddOrUpdate<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None), "*/15 * * * *", japan);
-        jobs.AddOrUpdate<Reports.JournalCheckpointJob>(Reports.JournalCheckpointJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(2, 30), japan);
-        jobs.AddOrUpdate<MailNotificationsJob>(MailNotificationsJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Minutely(), japan);
+        foreach (var schedule in schedules)
+        {
+            schedule.Schedule(jobs, japan);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -69,6 +69,7 @@ public static class MessagingExtensions
             }
         });
 
+        builder.AddOutbox();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox")
             .Validate(o => o.BatchSize is >= 1 and <= 10_000, "Outbox:BatchSize must be between 1 and 10000")
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Outbox:PollInterval must be a positive time span such as 00:00:01")
@@ -76,6 +77,19 @@ public static class MessagingExtensions
             .Validate(o => o.RedeliverAfter > TimeSpan.Zero, "Outbox:RedeliverAfter must be a positive time span such as 00:02:00")
             .ValidateOnStart();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The transactional outbox: events added in a unit of work are saved with it, and the commit
+    /// wakes the dispatcher. Every feature that writes through the <c>ReformDbContext</c> needs it.
+    /// </summary>
+    public static IHostApplicationBuilder AddOutbox(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxCommitInterceptor>();
+        builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(services => services.GetRequiredService<OutboxCommitInterceptor>());
+        builder.Services.AddScoped<Outbox>();
         return builder;
     }
 }

@@ -1,5 +1,4 @@
 using AomoriReform.Workflows.Persistence;
-using AomoriReform.Workflows.Plan;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -7,13 +6,10 @@ namespace AomoriReform.Workflows.Organisation;
 
 public static class OrganisationExtensions
 {
-    /// <summary>The organisation, the reform plan, their imports and the demo data.</summary>
-    public static IHostApplicationBuilder AddOrganisationAndPlan(this IHostApplicationBuilder builder)
+    /// <summary>The organisation (departments, sections, people and their roles) and its import.</summary>
+    public static IHostApplicationBuilder AddOrganisation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<OrganisationImport>();
-        builder.Services.AddScoped<PlanImport>();
-        builder.Services.AddScoped<PlanView>();
-        builder.Services.AddSingleton<IStartupTask, DemoAccounts>();
         builder.Services.AddSingleton<IStartupTask, FirstAdminHint>();
         return builder;
     }

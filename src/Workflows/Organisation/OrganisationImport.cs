@@ -1,6 +1,7 @@
 using AomoriReform.Contracts.Organisation;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -34,7 +35,19 @@ public sealed class OrganisationImport(ReformDbContext db, ILookupNormalizer nor
     public static bool IsCsvFileName(string? fileName) =>
         Path.GetExtension(fileName ?? string.Empty).Equals(".csv", StringComparison.OrdinalIgnoreCase);
 
-    public async Task<OrganisationImportResult> ImportAsync(byte[] file, string actorEmail, bool dryRun, CancellationToken cancellationToken)
+    public async Task<Outcome<OrganisationImportResult>> ImportAsync(byte[] file, string actorEmail, bool dryRun, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Outcome.Ok(await RunAsync(file, actorEmail, dryRun, cancellationToken));
+        }
+        catch (FileRejectedException rejected)
+        {
+            return rejected.ToFailure();
+        }
+    }
+
+    private async Task<OrganisationImportResult> RunAsync(byte[] file, string actorEmail, bool dryRun, CancellationToken cancellationToken)
     {
         var parsed = Parse(file);
         var errors = parsed.Errors;

@@ -1,6 +1,6 @@
 using AomoriReform.Workflows.Hosting;
-using AomoriReform.Workflows.Messaging;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -9,8 +9,9 @@ namespace AomoriReform.Workflows.Persistence;
 public static class PersistenceExtensions
 {
     /// <summary>
-    /// Registers <see cref="ReformDbContext"/> on PostgreSQL or on the embedded SQLite file,
-    /// and the initializer that migrates it before anything else starts.
+    /// Registers <see cref="ReformDbContext"/> on PostgreSQL or on the embedded SQLite file, with the
+    /// interceptors that other features register (the outbox's), and the initializer that migrates
+    /// it before anything else starts.
     /// </summary>
     public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
     {
@@ -18,17 +19,14 @@ public static class PersistenceExtensions
         if (profile.UsesPostgres)
         {
             builder.Services.AddDbContext<ReformDbContext, PostgresReformDbContext>((services, options) =>
-                ConfigurePostgres(options, profile.PostgresConnectionString!).AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>()));
+                ConfigurePostgres(options, profile.PostgresConnectionString!).AddInterceptors(services.GetServices<IInterceptor>()));
         }
         else
         {
             builder.Services.AddDbContext<ReformDbContext, SqliteReformDbContext>((services, options) =>
-                ConfigureSqlite(options, profile.SqliteConnectionString).AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>()));
+                ConfigureSqlite(options, profile.SqliteConnectionString).AddInterceptors(services.GetServices<IInterceptor>()));
         }
 
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<OutboxCommitInterceptor>();
-        builder.Services.AddScoped<Outbox>();
         builder.Services.AddSingleton<DatabaseState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
-using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
@@ -23,7 +23,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     : IdentityDbContext<ReformUser>(options), IDataProtectionKeyContext
 {
     private static readonly JsonSerializerOptions IndicatorJson = new(JsonSerializerDefaults.Web);
-    private static readonly JsonSerializerOptions ContentJson = ReportWorkflow.Json;
+    private static readonly JsonSerializerOptions ContentJson = ReportContent.Json;
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();

@@ -4,6 +4,7 @@ using AomoriReform.Contracts.Plan;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -46,7 +47,19 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             _ => null,
         };
 
-    public async Task<PlanImportResult> ImportAsync(byte[] file, PlanFileFormat format, string actor, bool dryRun, CancellationToken cancellationToken)
+    public async Task<Outcome<PlanImportResult>> ImportAsync(byte[] file, PlanFileFormat format, string actor, bool dryRun, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Outcome.Ok(await RunAsync(file, format, actor, dryRun, cancellationToken));
+        }
+        catch (FileRejectedException rejected)
+        {
+            return rejected.ToFailure();
+        }
+    }
+
+    private async Task<PlanImportResult> RunAsync(byte[] file, PlanFileFormat format, string actor, bool dryRun, CancellationToken cancellationToken)
     {
         var errors = new List<FileError>();
         var document = format == PlanFileFormat.Yaml ? PlanFile.ReadYaml(file, errors) : PlanFile.ReadCsv(file, errors);

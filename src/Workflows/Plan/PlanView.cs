@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AomoriReform.Workflows.Files;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -40,12 +41,12 @@ public sealed class PlanView(ReformDbContext db)
         return plan is null ? null : new PlanPeriod(plan.FromFiscalYear, plan.ToFiscalYear, await db.Measures.CountAsync(cancellationToken));
     }
 
-    public async Task<PlanResponse?> GetAsync(CancellationToken cancellationToken)
+    public async Task<Outcome<PlanResponse>> GetAsync(CancellationToken cancellationToken)
     {
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
         if (plan is null)
         {
-            return null;
+            return NoPlan;
         }
 
         var viewpoints = await db.Viewpoints.AsNoTracking().OrderBy(v => v.Order).ToListAsync(cancellationToken);
@@ -59,7 +60,7 @@ public sealed class PlanView(ReformDbContext db)
         var itemsByArea = items.ToLookup(i => i.AreaCode);
         var areasByViewpoint = areas.ToLookup(a => a.ViewpointCode);
 
-        return new PlanResponse(plan.Id, plan.Title, plan.FromFiscalYear, plan.ToFiscalYear, viewpoints
+        return Outcome.Ok(new PlanResponse(plan.Id, plan.Title, plan.FromFiscalYear, plan.ToFiscalYear, viewpoints
             .Select(v => new ViewpointResponse(v.Code, v.Title, areasByViewpoint[v.Code]
                 .Select(a => new AreaResponse(a.Code, a.Title, itemsByArea[a.Code]
                     .Select(i => new ItemResponse(i.Code, i.Title, measures[i.Code]
@@ -70,19 +71,21 @@ public sealed class PlanView(ReformDbContext db)
                         .ToList()))
                     .ToList()))
                 .ToList()))
-            .ToList());
+            .ToList()));
     }
+
+    private static Failure NoPlan => Outcome.NotFound("No plan has been imported yet.") with { Title = "No plan" };
 
     /// <summary>
     /// The measures in the CSV layout that <see cref="PlanImport"/> reads, UTF-8 with a BOM so
     /// Excel opens the Japanese text intact: export, edit in Excel, import.
     /// </summary>
-    public async Task<byte[]?> ExportCsvAsync(CancellationToken cancellationToken)
+    public async Task<Outcome<byte[]>> ExportCsvAsync(CancellationToken cancellationToken)
     {
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
         if (plan is null)
         {
-            return null;
+            return NoPlan;
         }
 
         var years = Enumerable.Range(plan.FromFiscalYear, plan.ToFiscalYear - plan.FromFiscalYear + 1).ToList();
@@ -102,6 +105,6 @@ public sealed class PlanView(ReformDbContext db)
             }
         }
 
-        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
+        return Outcome.Ok<byte[]>([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())]);
     }
 }

@@ -2,6 +2,7 @@ using AomoriReform.Contracts.Reports;
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -27,18 +28,18 @@ public sealed class NotificationInbox(ReformDbContext db, TimeProvider time)
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), cancellationToken);
     }
 
-    /// <summary>False when the notification is not the caller's (404).</summary>
-    public async Task<bool> MarkReadAsync(string userId, Guid id, CancellationToken cancellationToken)
+    /// <summary>Not found when the notification is not the caller's.</summary>
+    public async Task<Outcome<Done>> MarkReadAsync(string userId, Guid id, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var mine = await db.Notifications.AnyAsync(n => n.Id == id && n.UserId == userId, cancellationToken);
-        if (mine)
+        if (!await db.Notifications.AnyAsync(n => n.Id == id && n.UserId == userId, cancellationToken))
         {
-            await db.Notifications.Where(n => n.Id == id && n.UserId == userId && n.ReadAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), cancellationToken);
+            return Outcome.NotFound("No such notification.");
         }
 
-        return mine;
+        await db.Notifications.Where(n => n.Id == id && n.UserId == userId && n.ReadAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), cancellationToken);
+        return Outcome.Done;
     }
 }
 

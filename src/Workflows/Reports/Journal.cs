@@ -41,7 +41,7 @@ public static class Journal
 
     /// <summary>SHA-256 of the content exactly as stored (the same JSON serialization).</summary>
     public static string ContentHash(ReportContent content) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(content, ReportWorkflow.Json))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(content, ReportContent.Json))));
 
     /// <summary>What an entry's HMAC covers, fields separated by U+001F.</summary>
     public static string SignedText(JournalEntry entry) => string.Join('\u001f',

@@ -1,3 +1,5 @@
+using AomoriReform.Workflows.Engine;
+
 namespace AomoriReform.Workflows.Reports;
 
 /// <summary>How a measure is doing, as the drafting section judges it.</summary>
@@ -15,6 +17,12 @@ public sealed record IndicatorActual(string Code, decimal? Actual);
 public sealed record ReportContent(Progress? Progress, string? Achievements, string? NextSteps, IReadOnlyList<IndicatorActual> Indicators)
 {
     public static readonly ReportContent Empty = new(null, null, null, []);
+
+    /// <summary>How content is written as JSON everywhere: stored, hashed, kept for idempotent replies.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
 }
 
 /// <summary>
@@ -22,7 +30,7 @@ public sealed record ReportContent(Progress? Progress, string? Achievements, str
 /// instance on one version of an approval route. <see cref="Version"/> is the optimistic
 /// concurrency token every action must name.
 /// </summary>
-public sealed class ProgressReport
+public sealed class ProgressReport : IRouteInstance
 {
     public Guid Id { get; set; }
     public Guid MeasureId { get; set; }
@@ -45,22 +53,10 @@ public sealed class ProgressReport
     /// <summary>Who submitted the current round; nobody approves their own submission.</summary>
     public string? SubmittedBy { get; set; }
 
-    /// <summary>
-    /// The user ids who took a decision in the current round (since the last submit), as the
-    /// actor or as the principal acted for, space-separated: one person, one decision per round.
-    /// </summary>
+    /// <summary>The user ids who decided in the current round (<see cref="Deciders"/>).</summary>
     public string RoundDeciders { get; set; } = string.Empty;
 
-    public static bool HasDecided(string deciders, string userId) =>
-        deciders.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(userId, StringComparer.Ordinal);
-
-    public void RecordDecision(string userId)
-    {
-        if (!HasDecided(RoundDeciders, userId))
-        {
-            RoundDeciders = RoundDeciders.Length == 0 ? userId : $"{RoundDeciders} {userId}";
-        }
-    }
+    public void RecordDecision(string userId) => RoundDeciders = Deciders.Add(RoundDeciders, userId);
 
     /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
     public int JournalLength { get; set; }

@@ -1,4 +1,6 @@
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,14 +19,17 @@ public sealed record ReportDetail(
 
 public sealed class ReportDetails(ReformDbContext db, ReportWorkflow workflow, ReportQueries queries, RouteCatalog routes)
 {
-    /// <summary>Null when the caller may not see the report.</summary>
-    public async Task<ReportDetail?> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    /// <summary>Not found when the caller may not see the report.</summary>
+    public async Task<Outcome<ReportDetail>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var outcome = await workflow.GetAsync(id, caller, cancellationToken);
-        if (outcome.Report is not { } report || await queries.HistoryAsync(id, caller, cancellationToken) is not { } history)
+        var history = await queries.HistoryAsync(id, caller, cancellationToken);
+        if ((outcome.Failure ?? history.Failure) is { } failure)
         {
-            return null;
+            return failure;
         }
+
+        var report = outcome.Value;
 
         var route = await routes.GetAsync(report.Route, report.RouteVersion, cancellationToken)
             ?? throw new InvalidOperationException($"Route {report.Route} v{report.RouteVersion} of report {id} is not published.");
@@ -32,10 +37,10 @@ public sealed class ReportDetails(ReformDbContext db, ReportWorkflow workflow, R
             .Select(s => new { s.Name, Department = s.Department!.Name }).SingleAsync(cancellationToken);
         var indicators = await db.Measures.AsNoTracking().Where(m => m.Code == report.MeasureCode).Select(m => m.Indicators).SingleAsync(cancellationToken);
         var actuals = report.Content.Indicators.ToDictionary(i => i.Code, i => i.Actual, StringComparer.Ordinal);
-        return new ReportDetail(
+        return Outcome.Ok(new ReportDetail(
             report, place.Name, place.Department, route.Title, Steps(route, report.Status),
             indicators.Select(i => new IndicatorLine(i.Code, i.Title, i.Unit, i.Targets.TryGetValue(report.FiscalYear, out var t) ? t : null, actuals.GetValueOrDefault(i.Code))).ToList(),
-            history);
+            history.Value));
     }
 
     /// <summary>The route's steps with their states for a report in <paramref name="status"/>.</summary>

@@ -1,6 +1,7 @@
-using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,14 +14,14 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
     /// The open tasks the caller can act on now, as themselves or as deputy: tasks of their role
     /// within their section, department or HQ, filtered, oldest due first, one page of them.
     /// </summary>
-    public async Task<Page<InboxItem>> InboxAsync(Caller caller, InboxFilter filter, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<Page<InboxItem>> InboxAsync(Caller caller, InboxFilter filter, Paging paging, CancellationToken cancellationToken)
     {
         var today = callers.Today;
         var rows = Filtered(caller, filter, today);
         var total = await rows.CountAsync(cancellationToken);
         var items = await rows
             .OrderBy(x => x.Task.DueDate).ThenBy(x => x.Report.MeasureCode).ThenBy(x => x.Task.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(paging.Skip).Take(paging.Size)
             .Join(db.Measures, x => x.Report.MeasureId, m => m.Id, (x, m) => new
             {
                 x.Task.Id, x.Task.ReportId, x.Report.MeasureCode, m.Title, x.Report.FiscalYear, x.Report.Status, x.Task.StepId, x.Task.DueDate,
@@ -109,11 +110,8 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
         public required ProgressReport Report { get; init; }
     }
 
-    public Task<Page<ReportSummary>> ListAsync(Caller caller, int? fiscalYear, string? status, string? sectionCode, int page, int pageSize, CancellationToken cancellationToken) =>
-        ListAsync(caller, new ReportFilter(fiscalYear, status, Section: sectionCode), page, pageSize, cancellationToken);
-
     /// <summary>The reports the caller may see, filtered (a dashboard row drills down to this), in plan order.</summary>
-    public async Task<Page<ReportSummary>> ListAsync(Caller caller, ReportFilter filter, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<Page<ReportSummary>> ListAsync(Caller caller, ReportFilter filter, Paging paging, CancellationToken cancellationToken)
     {
         var reports = Visibility.Filter(db.ProgressReports.AsNoTracking(), caller);
         if (filter.FiscalYear is { } year)
@@ -157,28 +155,28 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
         var total = await reports.CountAsync(cancellationToken);
         var items = await reports
             .OrderBy(r => r.FiscalYear).ThenBy(r => r.MeasureCode)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(paging.Skip).Take(paging.Size)
             .Join(db.Measures, r => r.MeasureId, m => m.Id, (r, m) => new ReportSummary(
                 r.Id, r.MeasureCode, m.Title, r.SectionCode, r.DepartmentCode, r.FiscalYear, r.Status, r.Version, r.DueDate, r.RouteName))
             .ToListAsync(cancellationToken);
         return new Page<ReportSummary>(items, total);
     }
 
-    /// <summary>The approval history, oldest first; null when the caller may not see the report.</summary>
-    public async Task<IReadOnlyList<HistoryEntry>?> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    /// <summary>The approval history, oldest first; not found when the caller may not see the report.</summary>
+    public async Task<Outcome<IReadOnlyList<HistoryEntry>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var report = await db.ProgressReports.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         var openTasks = await db.WorkTasks.AsNoTracking().Where(t => t.ReportId == id && t.State == WorkTaskState.Open).ToListAsync(cancellationToken);
         if (report is null || !Visibility.CanSee(caller, report, openTasks))
         {
-            return null;
+            return Outcome.NotFound("No such report.");
         }
 
-        return await db.JournalEntries.AsNoTracking()
+        return Outcome.Ok<IReadOnlyList<HistoryEntry>>(await db.JournalEntries.AsNoTracking()
             .Where(e => e.ReportId == id)
             .OrderBy(e => e.Seq)
             .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment))
-            .ToListAsync(cancellationToken);
+            .ToListAsync(cancellationToken));
     }
 }
 

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,15 +21,15 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = ReportContent.Json;
 
-    public async Task<ReportOutcome> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    public async Task<Outcome<ReportView>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
-        return loaded is null ? ReportOutcome.NotFound : ReportOutcome.Ok(View(loaded.Value.Report, loaded.Value.Machine, loaded.Value.Title));
+        return loaded is null ? Outcome.NotFound("No such report.") : Outcome.Ok(View(loaded.Value.Report, loaded.Value.Machine, loaded.Value.Title));
     }
 
-    public async Task<ReportOutcome> SaveAsync(Guid id, int version, ReportContent content, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Outcome<ReportView>> SaveAsync(Guid id, int version, ReportContent content, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (Validate(content) is { } invalid)
         {
@@ -38,17 +39,17 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         return await RunAsync(id, ReportAction.Save, version, null, caller, idempotencyKey, content, cancellationToken);
     }
 
-    public Task<ReportOutcome> ActAsync(Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    public Task<Outcome<ReportView>> ActAsync(Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
     {
         comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
         if (action is ReportAction.Return or ReportAction.Object && comment is null)
         {
-            return Task.FromResult(ReportOutcome.Invalid("comment", $"{Name(action)} needs a comment saying what to change"));
+            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", $"{Name(action)} needs a comment saying what to change"));
         }
 
         if (comment is { Length: > MaxCommentLength } || (comment is not null && comment.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
         {
-            return Task.FromResult(ReportOutcome.Invalid("comment", $"at most {MaxCommentLength} characters, no control characters"));
+            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", $"at most {MaxCommentLength} characters, no control characters"));
         }
 
         return RunAsync(id, action, version, comment, caller, idempotencyKey, null, cancellationToken);
@@ -56,7 +57,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
 
     public static string Name(ReportAction action) => action.ToString().ToLowerInvariant();
 
-    private async Task<ReportOutcome> RunAsync(
+    private async Task<Outcome<ReportView>> RunAsync(
         Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, ReportContent? content, CancellationToken cancellationToken)
     {
         var requestHash = idempotencyKey is null ? null : Hash($"{id}|{action}|{version}|{comment}|{(content is null ? string.Empty : JsonSerializer.Serialize(content, Json))}");
@@ -68,21 +69,21 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         var loaded = await LoadAsync(id, caller, tracking: true, cancellationToken);
         if (loaded is not { } found)
         {
-            return ReportOutcome.NotFound;
+            return Outcome.NotFound("No such report.");
         }
 
         var (report, machine, openTasks, route, title) = found;
         switch (machine.Check(action))
         {
             case Refusal.State:
-                return ReportOutcome.Conflict($"'{Name(action)}' is not allowed while the report is {report.Status}.");
+                return Outcome.Conflict($"'{Name(action)}' is not allowed while the report is {report.Status}.");
             case Refusal.Caller:
-                return ReportOutcome.Forbidden($"You may not '{Name(action)}' this report in {report.Status}.");
+                return Outcome.Forbidden($"You may not '{Name(action)}' this report in {report.Status}.");
         }
 
         if (version != report.Version)
         {
-            return ReportOutcome.Conflict($"The report is at version {report.Version}, not {version}; reload it.");
+            return Outcome.Conflict($"The report is at version {report.Version}, not {version}; reload it.");
         }
 
         if (content is not null)
@@ -92,7 +93,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             var unknown = content.Indicators.Select((indicator, index) => (indicator, index)).FirstOrDefault(x => !known.Contains(x.indicator.Code));
             if (unknown.indicator is not null)
             {
-                return ReportOutcome.Invalid($"content.indicators[{unknown.index}].code", $"'{unknown.indicator.Code}' is not an indicator of measure {report.MeasureCode}; one of {string.Join(", ", known)}");
+                return Outcome.Invalid($"content.indicators[{unknown.index}].code", $"'{unknown.indicator.Code}' is not an indicator of measure {report.MeasureCode}; one of {string.Join(", ", known)}");
             }
         }
 
@@ -159,10 +160,10 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             // under the same Idempotency-Key, answer as it did.
             db.ChangeTracker.Clear();
             return (idempotencyKey is null ? null : await ReplayAsync(caller, idempotencyKey, requestHash!, cancellationToken))
-                ?? ReportOutcome.Conflict("Someone else changed the report at the same moment; reload it.");
+                ?? Outcome.Conflict("Someone else changed the report at the same moment; reload it.");
         }
 
-        return ReportOutcome.Ok(view);
+        return Outcome.Ok(view);
     }
 
     private void UpdateTasks(ReportAction action, ProgressReport report, RouteDefinition route, RouteStep fromStep, List<WorkTask> openTasks, Caller acting, Caller caller, DateTime now)
@@ -296,7 +297,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         new(report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
             report.Status, report.Version, report.DueDate, report.Content, machine.Permitted().Select(Name).ToList());
 
-    private async Task<ReportOutcome?> ReplayAsync(Caller caller, string key, string requestHash, CancellationToken cancellationToken)
+    private async Task<Outcome<ReportView>?> ReplayAsync(Caller caller, string key, string requestHash, CancellationToken cancellationToken)
     {
         var record = await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == caller.UserId && r.Key == key, cancellationToken);
         if (record is null)
@@ -305,17 +306,17 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         }
 
         return record.RequestHash == requestHash
-            ? ReportOutcome.Ok(JsonSerializer.Deserialize<ReportView>(record.Response, Json)!)
-            : ReportOutcome.Conflict("This Idempotency-Key was used for a different request.");
+            ? Outcome.Ok(JsonSerializer.Deserialize<ReportView>(record.Response, Json)!)
+            : Outcome.Conflict("This Idempotency-Key was used for a different request.");
     }
 
-    private static ReportOutcome? Validate(ReportContent content)
+    private static Failure? Validate(ReportContent content)
     {
         foreach (var (field, text) in new[] { ("content.achievements", content.Achievements), ("content.nextSteps", content.NextSteps) })
         {
             if (text is { Length: > MaxTextLength } || (text is not null && text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
             {
-                return ReportOutcome.Invalid(field, $"at most {MaxTextLength} characters, no control characters");
+                return Outcome.Invalid(field, $"at most {MaxTextLength} characters, no control characters");
             }
         }
 
@@ -325,7 +326,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             var indicator = content.Indicators![i];
             if (indicator is null || indicator.Code is null || !Organisation.Codes.IsIndicatorCode(indicator.Code) || !codes.Add(indicator.Code))
             {
-                return ReportOutcome.Invalid($"content.indicators[{i}].code", "required, 1-16 letters, digits, '.', '-' or '_', not repeated");
+                return Outcome.Invalid($"content.indicators[{i}].code", "required, 1-16 letters, digits, '.', '-' or '_', not repeated");
             }
         }
 

@@ -1,3 +1,4 @@
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Organisation;
 

@@ -1,5 +1,5 @@
 using AomoriReform.Workflows.Calendar;
-using AomoriReform.Workflows.Deputies;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;

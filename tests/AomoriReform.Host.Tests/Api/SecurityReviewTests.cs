@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AomoriReform.Host.Identity;
-using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Plan;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using AomoriReform.Contracts.Reports;
 using AomoriReform.Workflows.Engine;
-using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

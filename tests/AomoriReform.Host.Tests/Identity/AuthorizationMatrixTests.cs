@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AomoriReform.Host.Identity;
+using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Reminders;
 using Microsoft.AspNetCore.Authorization;

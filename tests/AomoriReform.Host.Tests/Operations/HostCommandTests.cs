@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Organisation;
 using Microsoft.EntityFrameworkCore;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Demo;
 
 namespace AomoriReform.Tests.Plan;
 

@@ -132,7 +132,7 @@ public sealed partial class ReportJourneyTests(BrowserHost host) : IClassFixture
         await SubmitThroughApiAsync(reportId);
         var today = FiscalYearDates.Today;
         // The chief names a member of the section as deputy for the absence.
-        var deputyEmail = Workflows.Organisation.DemoAccounts.SectionDeputy(Section);
+        var deputyEmail = Workflows.Demo.DemoAccounts.SectionDeputy(Section);
         await using (var chief = await host.NewSessionAsync())
         {
             await chief.SignInAsync(Chief);

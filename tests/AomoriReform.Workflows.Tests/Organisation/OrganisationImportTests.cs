@@ -1,6 +1,8 @@
 using System.Text;
+using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using Microsoft.EntityFrameworkCore;
 
 namespace AomoriReform.Tests.Organisation;
@@ -27,7 +29,7 @@ public abstract class OrganisationImportTests(Profile profile) : IAsyncLifetime
     private Task<OrganisationImportResult> Import(string csv, bool dryRun = false) => Import(Encoding.UTF8.GetBytes(csv), dryRun);
 
     private Task<OrganisationImportResult> Import(byte[] file, bool dryRun = false) =>
-        services.In<OrganisationImport, OrganisationImportResult>(import => import.ImportAsync(file, "admin@pref.example.jp", dryRun, CancellationToken.None));
+        services.In<OrganisationImport, Outcome<OrganisationImportResult>>(import => import.ImportAsync(file, "admin@pref.example.jp", dryRun, CancellationToken.None)).ImportedAsync();
 
     private Task<string> Snapshot() => services.Db(async db =>
         string.Join("|", (await db.Departments.AsNoTracking().OrderBy(d => d.Code).ToListAsync()).Select(d => $"{d.Code}:{d.Name}"))

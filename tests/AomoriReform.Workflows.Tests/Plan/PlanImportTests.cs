@@ -1,6 +1,8 @@
 using System.Text;
+using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Organisation;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Plan;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,14 +15,14 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         services = await WorkflowServices.CreateAsync(profile);
-        await services.In<OrganisationImport, OrganisationImportResult>(import =>
+        await services.In<OrganisationImport, Outcome<OrganisationImportResult>>(import =>
             import.ImportAsync(SampleFiles.Organisation(), "system", dryRun: false, CancellationToken.None));
     }
 
     public async Task DisposeAsync() => await services.DisposeAsync();
 
     private Task<PlanImportResult> Import(byte[] file, PlanFileFormat format, bool dryRun = false) =>
-        services.In<PlanImport, PlanImportResult>(import => import.ImportAsync(file, format, "hq.admin", dryRun, CancellationToken.None));
+        services.In<PlanImport, Outcome<PlanImportResult>>(import => import.ImportAsync(file, format, "hq.admin", dryRun, CancellationToken.None)).ImportedAsync();
 
     private Task<PlanImportResult> ImportYaml(string yaml) => Import(Encoding.UTF8.GetBytes(yaml), PlanFileFormat.Yaml);
 
@@ -37,7 +39,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
         var result = await ImportSample();
 
         Assert.Equal(5 + 13 + 35, result.Outline.Added.Count);
-        var plan = (await services.In<PlanView, PlanResponse?>(view => view.GetAsync(CancellationToken.None)))!;
+        var plan = await services.In<PlanView, Outcome<PlanResponse>>(view => view.GetAsync(CancellationToken.None)).OkAsync();
         Assert.Equal((2024, 2028), (plan.FromFiscalYear, plan.ToFiscalYear));
         Assert.Equal(5, plan.Viewpoints.Count);
         Assert.Equal(13, plan.Viewpoints.Sum(v => v.Areas.Count));
@@ -159,7 +161,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
     public async Task The_csv_export_imports_back_unchanged_and_an_edit_in_it_is_a_change()
     {
         await ImportSample();
-        var csv = (await services.In<PlanView, byte[]?>(view => view.ExportCsvAsync(CancellationToken.None)))!;
+        var csv = await services.In<PlanView, Outcome<byte[]>>(view => view.ExportCsvAsync(CancellationToken.None)).OkAsync();
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csv[..3]);
 
         var roundTrip = await Import(csv, PlanFileFormat.Csv);

@@ -1,4 +1,5 @@
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reminders;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,8 +20,8 @@ public abstract class MailNotificationsJobTests(Profile profile) : IAsyncLifetim
             ["Smtp:From"] = "AomoriReform <noreply@pref.example.jp>",
         });
         await services.ImportSamplesAsync("user,staff1@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n");
-        await services.In<CheckInOpener, (CheckInResult, CheckInView?, string?, string?)>(opener =>
-            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None));
+        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
+            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
     }
 
     public async Task DisposeAsync()

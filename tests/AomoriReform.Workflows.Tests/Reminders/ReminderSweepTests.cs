@@ -1,4 +1,5 @@
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reminders;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,9 +19,8 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
             "user,chief@pref.example.jp,課長 三郎,gyosei-keiei,SectionChief\r\n" +
             "user,hq@pref.example.jp,本部 四郎,,HqReviewer\r\n");
         services.Time.SetUtcNow(new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
-        var (result, _, _, _) = await services.In<CheckInOpener, (CheckInResult, CheckInView?, string?, string?)>(opener =>
-            opener.OpenAsync(new CheckInRequest(2025, Due), "system", "system", CancellationToken.None));
-        Assert.Equal(CheckInResult.Opened, result);
+        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
+            opener.OpenAsync(new CheckInRequest(2025, Due), "system", "system", CancellationToken.None)).OkAsync();
     }
 
     public async Task DisposeAsync() => await services.DisposeAsync();

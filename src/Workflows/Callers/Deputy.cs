@@ -1,6 +1,6 @@
 using AomoriReform.Workflows.Organisation;
 
-namespace AomoriReform.Workflows.Deputies;
+namespace AomoriReform.Workflows.Callers;
 
 /// <summary>
 /// 代理: within the dates, the deputy sees the principal's tasks and acts on their behalf. The

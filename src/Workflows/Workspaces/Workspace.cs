@@ -1,8 +1,9 @@
-using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
 
-namespace AomoriReform.Workflows.Reports;
+namespace AomoriReform.Workflows.Workspaces;
 
 /// <summary>What a signed-in person's header shows: where they sit, whose work they also do, what waits for them.</summary>
 public sealed record WorkspaceSummary(

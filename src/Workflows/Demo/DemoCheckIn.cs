@@ -1,9 +1,10 @@
+using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AomoriReform.Workflows.CheckIns;
+namespace AomoriReform.Workflows.Demo;
 
 /// <summary>
 /// In demo mode, a fresh install opens at start the check-in that the yearly job would already

@@ -1,6 +1,6 @@
 using AomoriReform.Workflows.Organisation;
 
-namespace AomoriReform.Workflows.Reports;
+namespace AomoriReform.Workflows.Engine;
 
 public enum WorkTaskState
 {

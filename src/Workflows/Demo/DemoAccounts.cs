@@ -1,4 +1,5 @@
 using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Plan;
 using Microsoft.AspNetCore.Identity;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AomoriReform.Workflows.Organisation;
+namespace AomoriReform.Workflows.Demo;
 
 /// <summary>
 /// In the embedded default and Development only: loads the sample organisation and plan

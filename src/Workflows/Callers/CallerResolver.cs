@@ -1,0 +1,70 @@
+using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AomoriReform.Workflows.Callers;
+
+/// <summary>
+/// Builds the <see cref="Caller"/> for a signed-in user from the database (role and section as
+/// of now, not as of when the token was issued) with the principals they deputise for today
+/// (Japan date). Scoped: a request resolves its caller once,
+/// in the authorization policy, and the endpoint reuses it.
+/// </summary>
+public sealed class CallerResolver(ReformDbContext db, TimeProvider time, ReformProfile profile)
+{
+    private readonly Dictionary<string, (Caller? Caller, string? Stamp)> resolved = new(StringComparer.Ordinal);
+
+    public DateOnly Today => Calendar.FiscalYear.JapanDate(time.GetUtcNow());
+
+    /// <summary>The active user with this id, or null. Demo accounts count as inactive outside demo mode.</summary>
+    public async Task<Caller?> ResolveAsync(string userId, CancellationToken cancellationToken) =>
+        (await LoadAsync(userId, cancellationToken)).Caller;
+
+    /// <summary>
+    /// The caller of a session (token or cookie) that carries <paramref name="securityStamp"/>: null
+    /// when the user is gone or inactive, or the stamp has changed since the session began
+    /// (sign-out, password change), which ends every earlier session at once.
+    /// </summary>
+    public async Task<Caller?> ResolveSessionAsync(string userId, string? securityStamp, CancellationToken cancellationToken)
+    {
+        var (caller, stamp) = await LoadAsync(userId, cancellationToken);
+        return caller is not null && securityStamp is not null && string.Equals(stamp, securityStamp, StringComparison.Ordinal) ? caller : null;
+    }
+
+    private async Task<(Caller? Caller, string? Stamp)> LoadAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (resolved.TryGetValue(userId, out var known))
+        {
+            return known;
+        }
+
+        var demo = profile.DemoEnabled;
+        var today = Today;
+        // One round trip: the user with the principals they deputise for today. An appointment is
+        // void once the principal's role, section or department differ from when it was made.
+        var user = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId && u.IsActive && (demo || !u.IsDemo))
+            .Select(u => new
+            {
+                u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp,
+                Principals = db.Deputies
+                    .Where(d => d.DeputyId == u.Id && d.EndedAt == null && d.From <= today && d.To >= today)
+                    .Join(db.Users.Where(p => p.IsActive && (demo || !p.IsDemo)), d => d.PrincipalId, p => p.Id, (d, p) => new { d, p })
+                    .Where(x => x.p.Role == x.d.PrincipalRole && x.p.SectionCode == x.d.PrincipalSectionCode && x.p.DepartmentCode == x.d.PrincipalDepartmentCode)
+                    .Select(x => new { x.p.Id, x.p.DisplayName, x.p.Role, x.p.SectionCode, x.p.DepartmentCode })
+                    .ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (user is null)
+        {
+            return resolved[userId] = (null, null);
+        }
+
+        // The deputy must still be eligible too (they may have moved since).
+        var caller = new Caller(user.Id, user.DisplayName, user.Role, user.SectionCode, user.DepartmentCode,
+            user.Principals.DistinctBy(p => p.Id)
+                .Where(p => p.Id != user.Id && DeputyRules.Ineligible(p.Role, p.SectionCode, p.DepartmentCode, user.Role, user.SectionCode, user.DepartmentCode) is null)
+                .Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
+        return resolved[userId] = (caller, user.SecurityStamp);
+    }
+}

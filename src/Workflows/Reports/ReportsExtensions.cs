@@ -1,0 +1,25 @@
+using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Jobs;
+using AomoriReform.Workflows.Persistence;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AomoriReform.Workflows.Reports;
+
+public static class ReportsExtensions
+{
+    /// <summary>Progress reports on their routes: the actions, the inbox and lists, the signed journal and its daily checkpoint.</summary>
+    public static IHostApplicationBuilder AddReports(this IHostApplicationBuilder builder)
+    {
+        // The journal's signing keys come from the settings (or the embedded default's key file);
+        // read here, before anything starts, so a missing or malformed key stops start-up with one line.
+        builder.Services.AddSingleton(JournalKeys.From(builder.Configuration, builder.GetReformProfile(), builder.Environment));
+        builder.Services.AddSingleton<IStartupTask, JournalUpgrade>();
+        builder.Services.AddRecurringJob<JournalCheckpointJob>(JournalCheckpointJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(2, 30));
+        builder.Services.AddScoped<ReportWorkflow>();
+        builder.Services.AddScoped<ReportQueries>();
+        builder.Services.AddScoped<ReportDetails>();
+        return builder;
+    }
+}
