@@ -230,7 +230,7 @@ public sealed class ClosedDays
         var index = year - JapaneseHolidays.FirstYear;
         if ((uint)index >= (uint)closedWeekdays.Length)
         {
-            // The day before 2000-01-01 or after 2099-12-31 only bounds a count; it adds nothing.
+            // Only 1999-12-31 gets here, as the exclusive start of a count from 2000-01-01.
             return [];
         }
 
