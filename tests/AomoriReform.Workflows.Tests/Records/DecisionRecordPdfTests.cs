@@ -59,6 +59,33 @@ public sealed partial class DecisionRecordPdfTests
     }
 
     [Fact]
+    public void A_comment_longer_than_a_page_splits_its_row_and_rare_characters_do_not_stop_the_render()
+    {
+        var comment = string.Concat(Enumerable.Range(1, 60).Select(i => $"第{i}項：𠮷野の件は🙂別途協議とし、所管課において再確認のうえ回答すること。")) + "以上。";
+        var record = SampleRecords.Minimal() with
+        {
+            Approvals = [.. SampleRecords.Long().Approvals.Take(2).Select(a => a with { Comment = comment })],
+        };
+        var bytes = Render(record);
+
+        using var document = PdfDocument.Open(bytes);
+        var pages = document.GetPages().ToList();
+        Assert.True(pages.Count >= 3, $"{pages.Count} page(s)");
+        var text = Compact(string.Concat(pages.Select(p => p.Text)));
+        Assert.Contains("第60項", text, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(text, "以上。"));
+    }
+
+    [Fact]
+    public void Records_render_side_by_side()
+    {
+        var sizes = new int[6];
+        Parallel.For(0, sizes.Length, i => sizes[i] = Render(SampleRecords.Long()).Length);
+
+        Assert.All(sizes, size => Assert.Equal(sizes[0], size));
+    }
+
+    [Fact]
     public void Japan_time_and_the_reiwa_era_are_printed_for_utc_instants()
     {
         Assert.Equal("令和7年5月29日 09:05", JapaneseDates.Instant(new DateTime(2025, 5, 29, 0, 5, 0, DateTimeKind.Utc)));
