@@ -20,7 +20,7 @@ public sealed class DecisionRecordPdf(string? fontFile = null)
     private static readonly XPen Rule = new(XColor.FromArgb(0x33, 0x33, 0x33), 0.6);
     private static readonly XPen FaintRule = new(XColor.FromArgb(0xA0, 0xA0, 0xA0), 0.5);
 
-    public const string Missing = "—";
+    private const string Missing = "—";
 
     public void Render(DecisionRecord record, Stream output)
     {

@@ -77,7 +77,7 @@ internal sealed class PdfFlow(PdfDocument document, Action<XGraphics, PdfFlow> r
         }
     }
 
-    public double Measure(string text, XFont font)
+    private double Measure(string text, XFont font)
     {
         if (!widths.TryGetValue((font, text), out var width))
         {
