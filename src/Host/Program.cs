@@ -10,6 +10,7 @@ using AomoriReform.Host.Plan;
 using AomoriReform.Host.Reports;
 using AomoriReform.Host.Rollups;
 using AomoriReform.Host.Web;
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Demo;
@@ -31,6 +32,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddReformProfile();
+    builder.AddClosedDays();
     builder.AddPersistence();
     builder.AddMessaging();
     builder.AddJobs();

@@ -1,3 +1,4 @@
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Demo;
@@ -47,6 +48,7 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Journal:Key"] = "dGVzdC1qb3VybmFsLWtleS0zMi1ieXRlcy1sb25nISE=" });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddReformProfile();
+        builder.AddClosedDays();
         builder.AddPersistence();
         builder.AddOutbox();
         builder.AddOrganisation();

@@ -16,6 +16,9 @@ public abstract record ReportEvent
     public string? FromStatus { get; init; }
     public string Status { get; init; } = string.Empty;
 
+    /// <summary>The route step the report waits at after the action ("Accepted" once accepted).</summary>
+    public string? StepId { get; init; }
+
     /// <summary>The report's version after the action: consumers apply each version once, in order.</summary>
     public int Version { get; init; }
     public string Actor { get; init; } = string.Empty;
@@ -29,13 +32,13 @@ public sealed record ReportOpened : ReportEvent;
 /// <summary>The drafting section submitted the report.</summary>
 public sealed record ReportSubmitted : ReportEvent;
 
-/// <summary>引戻し: the submitter took the report back before the next approver acted.</summary>
+/// <summary>引戻し: whoever acted last took the report back to their step before the next actor acted.</summary>
 public sealed record ReportRecalled : ReportEvent;
 
 /// <summary>A chief or head approved the report; it moves to the next step.</summary>
 public sealed record ReportApproved : ReportEvent;
 
-/// <summary>差戻し: an approver, HQ or a consulted section sent the report back to the drafter.</summary>
+/// <summary>差戻し: an approver, HQ or a consulted section sent the report back, to the drafter or to an earlier step (<see cref="ReportEvent.StepId"/>).</summary>
 public sealed record ReportReturned : ReportEvent;
 
 /// <summary>合議: one consulted section concurred.</summary>

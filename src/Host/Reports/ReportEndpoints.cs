@@ -13,7 +13,13 @@ public static class ReportEndpoints
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    public sealed record ActionRequest(int? Version, string? Comment);
+    public sealed record ActionRequest(int? Version, string? Comment, string? ToStep);
+
+    public sealed record CommentRequest(string? Text);
+
+    public sealed record PostReviewRequest(string? Comment);
+
+    public sealed record BulkRequest(IReadOnlyList<BulkItem>? Items, string? Comment);
 
     public sealed record SaveRequest(int? Version, ReportContent? Content);
 
@@ -26,6 +32,19 @@ public static class ReportEndpoints
         reports.MapPut("/{id:guid}", SaveAsync).RequireAuthorization(Policies.SignedIn);
         reports.MapPost("/{id:guid}/{action}", ActAsync).RequireAuthorization(Policies.SignedIn);
         reports.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.SignedIn);
+        reports.MapPost("/bulk/{action}", BulkAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("一括承認: approves, accepts or concurs on many reports at once, each with its own outcome");
+        reports.MapPost("/{id:guid}/comments", CommentAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("意見: a comment at the report's current step that moves nothing");
+        reports.MapGet("/{id:guid}/comments", CommentsAsync).RequireAuthorization(Policies.SignedIn);
+        reports.MapPost("/{id:guid}/post-review", PostReviewAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("後閲: the principal marks as seen what a deputy decided for them");
+        reports.MapGet("/{id:guid}/submissions", SubmissionsAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("Every submitted version of the report's content");
+        reports.MapGet("/{id:guid}/changes", ChangesAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("What changed between two submissions; by default the latest against the returned one");
+        app.MapGet("/api/post-reviews", PostReviewsAsync).WithTags("Reports").RequireAuthorization(Policies.HqReaders)
+            .WithSummary("The 後閲 (reviews of deputies' decisions) open, done or overdue");
 
         app.MapGet("/api/inbox", InboxAsync).WithTags("Reports").RequireAuthorization(Policies.SignedIn);
         app.MapGet("/api/audit/verify", async (ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, keys, cancellationToken)))
@@ -112,7 +131,59 @@ public static class ReportEndpoints
             return badKey;
         }
 
-        return (await workflow.ActAsync(id, known, version, request.Comment, await current.RequireAsync(cancellationToken), idempotencyKey, cancellationToken)).ToResult();
+        return (await workflow.ActAsync(id, new ReportActionRequest(known, version, request.Comment, request.ToStep), await current.RequireAsync(cancellationToken), idempotencyKey, cancellationToken)).ToResult();
+    }
+
+    private static async Task<IResult> BulkAsync(
+        string action, BulkRequest request, CurrentCaller current, BulkActions bulk,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var known = BulkActions.Allowed.FirstOrDefault(a => ReportWorkflow.Name(a) == action, ReportAction.Save);
+        if (known == ReportAction.Save)
+        {
+            return OutcomeResults.Invalid("action", $"one of {string.Join(", ", BulkActions.Allowed.Select(ReportWorkflow.Name))}");
+        }
+
+        if (KeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        return (await bulk.RunAsync(known, request.Items, request.Comment, await current.RequireAsync(cancellationToken), idempotencyKey, cancellationToken)).ToResult();
+    }
+
+    private static async Task<IResult> CommentAsync(Guid id, CommentRequest request, CurrentCaller current, ReportNotes notes, CancellationToken cancellationToken) =>
+        (await notes.CommentAsync(id, request.Text, await current.RequireAsync(cancellationToken), cancellationToken))
+            .ToResult(comment => TypedResults.Created($"/api/reports/{id}/comments", comment));
+
+    private static async Task<IResult> CommentsAsync(Guid id, CurrentCaller current, ReportNotes notes, CancellationToken cancellationToken) =>
+        (await notes.CommentsAsync(id, await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
+
+    private static async Task<IResult> PostReviewAsync(Guid id, PostReviewRequest request, CurrentCaller current, ReportNotes notes, CancellationToken cancellationToken) =>
+        (await notes.PostReviewAsync(id, request.Comment, await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
+
+    private static async Task<IResult> SubmissionsAsync(Guid id, CurrentCaller current, ReportChanges changes, CancellationToken cancellationToken) =>
+        (await changes.SubmissionsAsync(id, await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
+
+    private static async Task<IResult> ChangesAsync(Guid id, int? from, int? to, CurrentCaller current, ReportChanges changes, CancellationToken cancellationToken) =>
+        (await changes.CompareAsync(id, await current.RequireAsync(cancellationToken), from, to, cancellationToken)).ToResult();
+
+    private static async Task<IResult> PostReviewsAsync(
+        string? state, bool? overdue, int? fiscalYear, int? page, int? pageSize, PostReviewQueries queries, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var paging = Paging.Of(page, pageSize, defaultSize: 100);
+        if (!paging.IsOk)
+        {
+            return paging.Failure!.ToProblem();
+        }
+
+        var list = await queries.ListAsync(new PostReviewFilter(state, overdue, fiscalYear), paging.Value, cancellationToken);
+        if (list.IsOk)
+        {
+            response.Headers["X-Total-Count"] = list.Value.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return list.ToResult(page => TypedResults.Ok(page.Items));
     }
 
     private static async Task<IResult> HistoryAsync(Guid id, CurrentCaller current, ReportQueries queries, CancellationToken cancellationToken) =>

@@ -49,7 +49,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
         var now = time.GetUtcNow().UtcDateTime;
         var versions = await RouteCatalog.LatestVersionsAsync(db, cancellationToken);
         var measures = await db.Measures.AsNoTracking()
-            .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName })
+            .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName, m.ConsultSections, m.ConsultRequired, m.ApprovalClass })
             .ToListAsync(cancellationToken);
         var routes = new Dictionary<string, RouteDefinition>(StringComparer.Ordinal);
         foreach (var name in measures.Select(m => m.RouteName).Distinct())
@@ -68,9 +68,10 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
                 SectionCode = measure.OwnerSectionCode, DepartmentCode = measure.DepartmentCode, FiscalYear = year,
                 RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
                 Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
+                ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass,
             };
             db.ProgressReports.Add(report);
-            db.JournalEntries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null));
+            db.JournalEntries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null, new JournalPlace(route.First.Id, null, null)));
             var streamId = report.Id.ToString("N");
             outbox.Add(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId);
             foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))

@@ -82,7 +82,8 @@ public sealed partial class RouteDefinitionLoader(TimeProvider time, ILogger<Rou
             var json = route.ToJson();
             if (stored.TryGetValue((route.Name, route.Version), out var existing))
             {
-                if (existing.Definition != json)
+                // Compared as parsed, so that a stored definition from before a new optional field still matches its file.
+                if (RouteDefinition.FromJson(existing.Definition).ToJson() != json)
                 {
                     throw new RouteDefinitionException(fileName, 1, $"{route.Name} version {route.Version} is published already with other content; publish the change as version {route.Version + 1}");
                 }

@@ -27,11 +27,34 @@ public enum AssigneeScope
     Sections,
 }
 
-/// <summary>Who may act on a step: a role within a scope (a candidate group), never a named person.</summary>
-public sealed record AssigneeRule(Role Role, AssigneeScope Scope, IReadOnlyList<string> Sections);
+/// <summary>
+/// Who may act on a step: a role within a scope (a candidate group), never a named person. A
+/// consultation lists its sections, or takes them from the report's measure (<c>sections: measure</c>).
+/// </summary>
+public sealed record AssigneeRule(Role Role, AssigneeScope Scope, IReadOnlyList<string> Sections, bool FromMeasure = false);
 
+/// <summary>
+/// One step of a route. <paramref name="DueDays"/> and <paramref name="Reminders"/> count calendar
+/// days, or business days (skipping 閉庁日, the days the offices are closed) when
+/// <paramref name="BusinessDays"/>. <paramref name="Bulk"/>: whether the step's decision may be taken
+/// for many reports at once (一括承認). <paramref name="Required"/>: how many consulted sections must
+/// concur (a quorum); null means all of them.
+/// </summary>
 public sealed record RouteStep(
-    string Id, StepKind Kind, string Status, AssigneeRule Assignee, int DueDays, IReadOnlyList<int> Reminders);
+    string Id, StepKind Kind, string Status, AssigneeRule Assignee, int DueDays, IReadOnlyList<int> Reminders,
+    string? Title = null, bool Bulk = true, int? Required = null, bool BusinessDays = false)
+{
+    /// <summary>The step's title as the route names it, else one said by its kind and role.</summary>
+    public string DisplayTitle => Title ?? (Kind, Assignee.Role) switch
+    {
+        (StepKind.Draft, _) => "担当課の作成・提出",
+        (StepKind.Approve, Role.DepartmentHead) => "部長決裁",
+        (StepKind.Approve, _) => "課長決裁",
+        (StepKind.Consult, _) => "関係課の合議",
+        (StepKind.Review, _) => "推進本部の審査・受理",
+        _ => Id,
+    };
+}
 
 /// <summary>
 /// An approval route (決裁ルート): a named, versioned, ordered list of steps. Data, not code:
@@ -48,11 +71,20 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
 
     public RouteStep Step(string id) => Steps.First(s => s.Id == id);
 
+    public RouteStep? Find(string? id) => Steps.FirstOrDefault(s => s.Id == id);
+
+    /// <summary>The step's place on the route, from 0 (the draft); -1 when there is no such step.</summary>
+    public int IndexOf(string? stepId) => Steps.ToList().FindIndex(s => s.Id == stepId);
+
     public RouteStep? After(RouteStep step)
     {
-        var index = Steps.ToList().IndexOf(step);
+        var index = IndexOf(step.Id);
         return index + 1 < Steps.Count ? Steps[index + 1] : null;
     }
+
+    /// <summary>The step a report waits at in <paramref name="status"/>: the draft step when returned, none when accepted.</summary>
+    public RouteStep? AtStatus(string status) =>
+        Steps.FirstOrDefault(s => s.Status == status) ?? (status == ReturnedStatus ? First : null);
 
     /// <summary>Every status a report on this route can have, in route order.</summary>
     public IEnumerable<string> Statuses => Steps.Select(s => s.Status).Append(ReturnedStatus).Append(AcceptedStatus).Distinct();
@@ -134,9 +166,31 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             var sections = Child(assignee, "sections") is YamlSequenceNode list
                 ? list.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty).ToList()
                 : [];
-            if (kind == StepKind.Consult && (scope != AssigneeScope.Sections || sections.Count == 0))
+            var fromMeasure = Child(assignee, "sections") is YamlScalarNode { Value: "measure" };
+            if (kind == StepKind.Consult && (scope != AssigneeScope.Sections || (sections.Count == 0 && !fromMeasure)))
             {
-                throw new RouteDefinitionException(fileName, line, $"consult step '{id}' needs scope: sections and a list of sections");
+                throw new RouteDefinitionException(fileName, line, $"consult step '{id}' needs scope: sections and a list of sections (or sections: measure, the measure's own)");
+            }
+
+            int? required = null;
+            if (Child(node, "required") is YamlScalarNode requiredNode)
+            {
+                if (kind != StepKind.Consult || !int.TryParse(requiredNode.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var quorum) || quorum < 1
+                    || (!fromMeasure && quorum > sections.Count))
+                {
+                    throw new RouteDefinitionException(fileName, (int)requiredNode.Start.Line, "required is for a consult step: how many of its sections must concur, from 1 to their number");
+                }
+
+                required = quorum;
+            }
+
+            var bulk = true;
+            if (Child(node, "bulk") is YamlScalarNode bulkNode)
+            {
+                if (!bool.TryParse(bulkNode.Value, out bulk) || kind == StepKind.Draft)
+                {
+                    throw new RouteDefinitionException(fileName, (int)bulkNode.Start.Line, "bulk is true or false, on a step after the draft");
+                }
             }
 
             if (knownSections is not null && sections.FirstOrDefault(s => !knownSections.Contains(s)) is { } unknown)
@@ -144,11 +198,41 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
                 throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"unknown section '{unknown}'");
             }
 
-            var dueDays = Child(node, "dueDays") is YamlScalarNode due && int.TryParse(due.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var days) ? days : 0;
-            var reminders = Child(node, "reminders") is YamlSequenceNode remindersNode
-                ? remindersNode.Children.OfType<YamlScalarNode>().Select(r => int.Parse(r.Value!, NumberStyles.None, CultureInfo.InvariantCulture)).OrderDescending().ToList()
-                : [];
-            steps.Add(new RouteStep(id, kind, status, new AssigneeRule(role, scope, sections), dueDays, reminders));
+            if (Child(node, "dueDays") is not null && Child(node, "dueBusinessDays") is not null)
+            {
+                throw new RouteDefinitionException(fileName, line, $"step '{id}' has dueDays and dueBusinessDays; give one");
+            }
+
+            var businessDays = Child(node, "dueBusinessDays") is not null;
+            var dueNode = Child(node, businessDays ? "dueBusinessDays" : "dueDays");
+            var dueDays = 0;
+            if (dueNode is not null && (dueNode is not YamlScalarNode { Value: { } dueText } || !int.TryParse(dueText, NumberStyles.None, CultureInfo.InvariantCulture, out dueDays) || dueDays > 365))
+            {
+                throw new RouteDefinitionException(fileName, (int)dueNode.Start.Line, $"{(businessDays ? "dueBusinessDays" : "dueDays")} is a whole number of days from 0 to 365");
+            }
+
+            var reminders = new List<int>();
+            if (Child(node, "reminders") is YamlSequenceNode remindersNode)
+            {
+                foreach (var reminder in remindersNode.Children)
+                {
+                    if (reminder is not YamlScalarNode { Value: { } text } || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var offset) || offset > 365)
+                    {
+                        throw new RouteDefinitionException(fileName, (int)reminder.Start.Line, "a reminder is a whole number of days before the due date, from 0 to 365");
+                    }
+
+                    reminders.Add(offset);
+                }
+            }
+
+            var stepTitle = Child(node, "title") is YamlScalarNode { Value: { Length: > 0 } t } ? t.Trim() : null;
+            if (stepTitle is { Length: > 100 })
+            {
+                throw new RouteDefinitionException(fileName, Line(node, "title"), "a step title has at most 100 characters");
+            }
+
+            steps.Add(new RouteStep(id, kind, status, new AssigneeRule(role, scope, sections, fromMeasure), dueDays, reminders.OrderDescending().ToList(),
+                stepTitle, bulk, required, businessDays));
         }
 
         if (steps[0].Kind != StepKind.Draft || steps.Skip(1).Any(s => s.Kind == StepKind.Draft))

@@ -1,6 +1,7 @@
 using AomoriReform.Workflows.Callers;
 using Stateless;
 using Stateless.Graph;
+using Stateless.Reflection;
 
 namespace AomoriReform.Workflows.Engine;
 
@@ -35,17 +36,28 @@ public enum Refusal
 /// described as such, so one machine both enforces an action (409 vs 403) and lists the
 /// permitted actions a client may offer: no button the server would refuse.
 /// </summary>
+/// <remarks>
+/// Beyond a generic engine's approve and reject, it knows the Japanese paper practice: 引戻し
+/// (recall) by whoever acted last at any step, until the next actor acts; 差戻し (return) to any
+/// earlier step, after which every later step decides again; 合議 (consultation) of the sections a
+/// measure names, all of them or a quorum, skipped when there are none; and 代決 (a deputy deciding
+/// for an absent principal), one decision per person per round either way.
+/// </remarks>
 public sealed class RouteMachine
 {
     private const string CallerGuard = "caller";
 
     /// <summary>One person, one decision per round: a caller guard too (403, never listed as permitted).</summary>
     private const string DutiesGuard = "caller: one decision per person per round";
+
+    private const string RecallGuard = "the last forward action is still the last (nobody acted since)";
+
     private readonly StateMachine<string, ReportAction> machine;
     private readonly RouteDefinition route;
     private readonly IRouteInstance report;
     private readonly IReadOnlyCollection<WorkTask> openTasks;
     private readonly Caller? caller;
+    private RouteStep? returnTo;
 
     public RouteMachine(RouteDefinition route, IRouteInstance report, IReadOnlyCollection<WorkTask> openTasks, Caller? caller)
     {
@@ -73,11 +85,70 @@ public sealed class RouteMachine
         return unmet is { Count: > 0 } && unmet.All(g => g is CallerGuard or DutiesGuard) ? Refusal.Caller : Refusal.State;
     }
 
-    /// <summary>The status the report moves to. Call only after <see cref="Check"/> allowed it.</summary>
-    public string Fire(ReportAction action)
+    /// <summary>The status the report moves to. Call only after <see cref="Check"/> allowed it; a return goes to <paramref name="toStep"/> (default the draft).</summary>
+    public string Fire(ReportAction action, RouteStep? toStep = null)
     {
+        returnTo = toStep;
         machine.Fire(action);
         return machine.State;
+    }
+
+    public RouteStep? CurrentStep => route.AtStatus(report.Status);
+
+    /// <summary>The earlier steps a return (差戻し) may go back to, in route order, the draft first.</summary>
+    public IReadOnlyList<RouteStep> ReturnTargets =>
+        CurrentStep is { } current && report.Status != RouteDefinition.ReturnedStatus
+            ? route.Steps.Take(route.IndexOf(current.Id)).Where(s => !IsSkipped(s)).ToList()
+            : [];
+
+    /// <summary>The step a recall goes back to, when one may be recalled.</summary>
+    public RouteStep? RecallTarget => report.LastStepId is { } last && route.Find(last) is { } step && CurrentStep is { } current
+        && route.IndexOf(step.Id) < route.IndexOf(current.Id) && report.Status != RouteDefinition.AcceptedStatus ? step : null;
+
+    /// <summary>The sections a consultation step asks, never the owning section (it decided at its own step).</summary>
+    public IReadOnlyList<string> ConsultedSections(RouteStep step) => Consulted(step, report);
+
+    public static IReadOnlyList<string> Consulted(RouteStep step, IRouteInstance report) =>
+        step.Kind != StepKind.Consult ? []
+        : (step.Assignee.FromMeasure ? report.ConsultSections.Split(' ', StringSplitOptions.RemoveEmptyEntries) : step.Assignee.Sections)
+            .Where(s => s != report.SectionCode).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>How many of the consulted sections must concur: the measure's quorum, else the route's, else all.</summary>
+    public int RequiredConcurrences(RouteStep step)
+    {
+        var asked = ConsultedSections(step).Count;
+        var required = (step.Assignee.FromMeasure ? report.ConsultRequired : null) ?? step.Required ?? asked;
+        return Math.Clamp(required, 1, Math.Max(asked, 1));
+    }
+
+    /// <summary>A consultation with nobody to ask is skipped.</summary>
+    public bool IsSkipped(RouteStep step) => step.Kind == StepKind.Consult && ConsultedSections(step).Count == 0;
+
+    /// <summary>The step after <paramref name="step"/> that asks someone; null when the report is then accepted.</summary>
+    public RouteStep? NextActive(RouteStep step)
+    {
+        for (var next = route.After(step); next is not null; next = route.After(next))
+        {
+            if (!IsSkipped(next))
+            {
+                return next;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>May the caller add a comment (意見) at the current step without moving the report?</summary>
+    public Refusal? CheckComment()
+    {
+        if (CurrentStep is not { } step || report.Status == RouteDefinition.AcceptedStatus)
+        {
+            return Refusal.State;
+        }
+
+        return caller is not null && caller.Identities.Any(identity => step.Kind == StepKind.Consult
+            ? identity.Role == step.Assignee.Role && identity.SectionCode is { } section && ConsultedSections(step).Contains(section)
+            : Matches(step, identity)) ? null : Refusal.Caller;
     }
 
     /// <summary>The identity (the caller, or the principal they deputise for) that may act on the current step.</summary>
@@ -88,9 +159,17 @@ public sealed class RouteMachine
             return null;
         }
 
-        if (action is ReportAction.Save or ReportAction.Submit or ReportAction.Recall)
+        if (action is ReportAction.Save or ReportAction.Submit)
         {
             return caller;
+        }
+
+        if (action == ReportAction.Recall)
+        {
+            // A deputy takes back what they decided for their principal, in the principal's name again.
+            return report.LastOnBehalfOfId is { } principal && report.LastActorId == caller.UserId
+                ? caller.DeputyFor.FirstOrDefault(p => p.UserId == principal) ?? caller
+                : caller;
         }
 
         var step = CurrentStep;
@@ -98,47 +177,40 @@ public sealed class RouteMachine
             : caller.Identities.FirstOrDefault(identity => Unspent(step, identity)) ?? caller.Identities.FirstOrDefault(identity => Matches(step, identity));
     }
 
-    public RouteStep? CurrentStep => route.Steps.FirstOrDefault(s => s.Status == report.Status) ?? (report.Status == RouteDefinition.ReturnedStatus ? route.First : null);
-
     /// <summary>The route as a Mermaid state diagram, from the same machine configuration.</summary>
-    public static string Mermaid(RouteDefinition route)
-    {
-        var sample = new SampleInstance(route.First.Status);
-        return MermaidGraph.Format(new RouteMachine(route, sample, [], null).machine.GetInfo());
-    }
+    public static string Mermaid(RouteDefinition route) =>
+        MermaidGraph.Format(new RouteMachine(route, new SampleInstance(route.First.Status), [], null).machine.GetInfo());
 
     private void Configure()
     {
         var draft = route.First;
-        var afterDraft = route.After(draft)!;
-        machine.Configure(draft.Status)
-            .PermitReentryIf(ReportAction.Save, CanDraft, CallerGuard)
-            .PermitIf(ReportAction.Submit, afterDraft.Status, CanDraft, CallerGuard);
+        var draftState = machine.Configure(draft.Status).PermitReentryIf(ReportAction.Save, CanDraft, CallerGuard);
+        Permit(draftState, ReportAction.Submit, Forward(draft), () => StatusAfter(draft), Tuple.Create<Func<bool>, string>(CanDraft, CallerGuard));
         machine.Configure(RouteDefinition.ReturnedStatus).SubstateOf(draft.Status);
 
         foreach (var step in route.Steps.Skip(1))
         {
-            var next = route.After(step)?.Status ?? RouteDefinition.AcceptedStatus;
             var state = machine.Configure(step.Status);
-            if (step == afterDraft)
-            {
-                state.PermitIf(ReportAction.Recall, draft.Status, IsSubmitter, CallerGuard);
-            }
-
+            var earlier = route.Steps.Take(route.IndexOf(step.Id)).ToList();
+            // Someone who acted earlier in the round, and was followed, meets the state (409); someone who never acted, the caller guard (403).
+            Permit(state, ReportAction.Recall, earlier.Select(s => s.Status), () => RecallTarget!.Status,
+                Tuple.Create<Func<bool>, string>(() => RecallTarget is not null && (IsLastActor() || !ActedThisRound()), RecallGuard),
+                Tuple.Create<Func<bool>, string>(IsLastActor, CallerGuard));
+            var returns = earlier.Skip(1).Select(s => s.Status).Prepend(RouteDefinition.ReturnedStatus);
             switch (step.Kind)
             {
                 case StepKind.Approve:
-                    state.PermitIf(ReportAction.Approve, next, Decide(step))
-                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, Decide(step));
+                    Permit(state, ReportAction.Approve, Forward(step), () => StatusAfter(step), Decide(step));
+                    Permit(state, ReportAction.Return, returns, ReturnStatus, Decide(step));
                     break;
                 case StepKind.Review:
-                    state.PermitIf(ReportAction.Accept, next, Decide(step))
-                        .PermitIf(ReportAction.Return, RouteDefinition.ReturnedStatus, Decide(step));
+                    Permit(state, ReportAction.Accept, Forward(step), () => StatusAfter(step), Decide(step));
+                    Permit(state, ReportAction.Return, returns, ReturnStatus, Decide(step));
                     break;
                 case StepKind.Consult:
-                    // Each listed section concurs in parallel; the last concurrence moves the report on.
-                    state.PermitDynamicIf(ReportAction.Concur, () => openTasks.Count(t => t.StepId == step.Id) <= 1 ? next : step.Status, () => MayDecide(step) && NotDecidedYet(step), CallerGuard)
-                        .PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, Decide(step));
+                    // The listed sections concur in parallel; the concurrence that reaches the quorum moves the report on.
+                    Permit(state, ReportAction.Concur, Forward(step).Prepend(step.Status), () => ConcurStatus(step), Decide(step));
+                    state.PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, Decide(step));
                     break;
                 default:
                     throw new InvalidOperationException($"Step kind {step.Kind} cannot follow the draft step.");
@@ -148,10 +220,74 @@ public sealed class RouteMachine
         machine.Configure(RouteDefinition.AcceptedStatus);
     }
 
+    /// <summary>
+    /// A transition to its one destination, or, where it can lead to several (a return to a chosen
+    /// step, past a consultation that may be skipped), to the one chosen at the time; the diagram
+    /// shows each possible destination.
+    /// </summary>
+    private static void Permit(
+        StateMachine<string, ReportAction>.StateConfiguration state, ReportAction action, IEnumerable<string> destinations, Func<string> choose,
+        params Tuple<Func<bool>, string>[] guards)
+    {
+        var possible = destinations.Distinct().ToList();
+        if (possible.Count == 1 && possible[0] != state.State)
+        {
+            state.PermitIf(action, possible[0], guards);
+        }
+        else
+        {
+            state.PermitDynamicIf(action, choose, Destinations(possible), guards);
+        }
+    }
+
+    /// <summary>Where a step's decision can lead, for the diagram: the following steps (some may be skipped), then accepted.</summary>
+    private IEnumerable<string> Forward(RouteStep step)
+    {
+        for (var next = route.After(step); next is not null; next = route.After(next))
+        {
+            yield return next.Status;
+            if (next.Kind != StepKind.Consult)
+            {
+                // Only a consultation can be skipped.
+                yield break;
+            }
+        }
+
+        yield return RouteDefinition.AcceptedStatus;
+    }
+
+    private static DynamicStateInfos Destinations(IEnumerable<string> states)
+    {
+        var infos = new DynamicStateInfos();
+        foreach (var state in states.Distinct())
+        {
+            infos.Add(state, state);
+        }
+
+        return infos;
+    }
+
+    private string StatusAfter(RouteStep step) => NextActive(step)?.Status ?? RouteDefinition.AcceptedStatus;
+
+    private string ConcurStatus(RouteStep step)
+    {
+        var concurred = report.Concurred.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        return concurred + 1 >= RequiredConcurrences(step) ? StatusAfter(step) : step.Status;
+    }
+
+    private string ReturnStatus() =>
+        returnTo is null || returnTo.Kind == StepKind.Draft ? RouteDefinition.ReturnedStatus : returnTo.Status;
+
     private bool CanDraft() =>
         caller is not null && caller.Role == route.First.Assignee.Role && Matches(route.First, caller);
 
-    private bool IsSubmitter() => caller is not null && caller.UserId == report.SubmittedBy;
+    /// <summary>The person who took the last forward action, or the principal they took it for.</summary>
+    private bool IsLastActor() =>
+        caller is not null && report.LastActorId is not null
+        && (caller.UserId == report.LastActorId || caller.UserId == report.LastOnBehalfOfId);
+
+    private bool ActedThisRound() =>
+        caller is not null && (caller.UserId == report.SubmittedBy || Deciders.Has(report.RoundDeciders, caller.UserId));
 
     /// <summary>An assignee of the step, themselves or as deputy, who did not submit this round.</summary>
     private bool MayDecide(RouteStep step) =>
@@ -186,7 +322,7 @@ public sealed class RouteMachine
             AssigneeScope.Section => identity.SectionCode == report.SectionCode,
             AssigneeScope.Department => identity.DepartmentCode == report.DepartmentCode,
             AssigneeScope.Hq => true,
-            AssigneeScope.Sections => openTasks.Any(t => t.StepId == step.Id && t.AssigneeSectionCode == identity.SectionCode),
+            AssigneeScope.Sections => openTasks.Any(t => t.StepId == step.Id && t.Kind == WorkTaskKind.Action && t.AssigneeSectionCode == identity.SectionCode),
             _ => false,
         };
     }
@@ -197,5 +333,13 @@ public sealed class RouteMachine
         public string DepartmentCode => string.Empty;
         public string? SubmittedBy => null;
         public string RoundDeciders => string.Empty;
+        public string? LastStepId => null;
+        public string? LastActorId => null;
+        public string? LastOnBehalfOfId => null;
+
+        // The diagram shows the route as written: a consultation from the measure is drawn as if someone is asked.
+        public string ConsultSections => "*";
+        public int? ConsultRequired => null;
+        public string Concurred => string.Empty;
     }
 }

@@ -43,6 +43,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<JournalCheckpoint> JournalCheckpoints => Set<JournalCheckpoint>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
     public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
     public DbSet<Notification> Notifications => Set<Notification>();
@@ -148,6 +149,8 @@ public abstract class ReformDbContext(DbContextOptions options)
             measure.Property(m => m.Code).HasMaxLength(32);
             measure.Property(m => m.Title).HasMaxLength(200);
             measure.Property(m => m.RouteName).HasMaxLength(64);
+            measure.Property(m => m.ConsultSections).HasMaxLength(1000);
+            measure.Property(m => m.ApprovalClass).HasMaxLength(64);
             measure.HasOne<PlanItem>().WithMany().HasForeignKey(m => m.ItemCode).OnDelete(DeleteBehavior.Restrict);
             measure.HasOne(m => m.OwnerSection).WithMany().HasForeignKey(m => m.OwnerSectionCode).OnDelete(DeleteBehavior.Restrict);
             measure.HasIndex(m => m.OwnerSectionCode);
@@ -195,7 +198,15 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.StepId).HasMaxLength(64);
             report.Property(r => r.Status).HasMaxLength(32);
             report.Property(r => r.SubmittedBy).HasMaxLength(64);
-            report.Property(r => r.RoundDeciders).HasMaxLength(1000);
+            report.Property(r => r.RoundDeciders).HasMaxLength(2000);
+            report.Property(r => r.LastStepId).HasMaxLength(64);
+            report.Property(r => r.LastActorId).HasMaxLength(64);
+            report.Property(r => r.LastOnBehalfOfId).HasMaxLength(64);
+            report.Property(r => r.ConsultSections).HasMaxLength(1000);
+            report.Property(r => r.Concurred).HasMaxLength(1000);
+            report.Property(r => r.ConsultedSections).HasMaxLength(1000);
+            report.Property(r => r.ApprovalClass).HasMaxLength(64);
+            report.Property(r => r.RouteRule).HasMaxLength(200);
             report.Property(r => r.JournalHead).HasMaxLength(64);
             report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);
             report.Property(r => r.Content).HasConversion(
@@ -216,7 +227,12 @@ public abstract class ReformDbContext(DbContextOptions options)
             task.Property(t => t.AssigneeSectionCode).HasMaxLength(64);
             task.Property(t => t.AssigneeDepartmentCode).HasMaxLength(64);
             task.Property(t => t.CompletedBy).HasMaxLength(64);
+            task.Property(t => t.Kind).HasConversion<string>().HasMaxLength(16);
+            task.Property(t => t.AssigneeUserId).HasMaxLength(64);
             task.HasIndex(t => new { t.ReportId, t.State });
+            // The 後閲 of one person (personal tasks), and HQ's list of those still open.
+            task.HasIndex(t => new { t.AssigneeUserId, t.State }).HasFilter("assignee_user_id IS NOT NULL");
+            task.HasIndex(t => new { t.Kind, t.State, t.DueDate });
             // The inbox: open tasks of a role within a section or department, by due date.
             task.HasIndex(t => new { t.AssigneeRole, t.AssigneeSectionCode, t.AssigneeDepartmentCode, t.DueDate })
                 .HasDatabaseName("ix_work_tasks_inbox").HasFilter("state = 'Open'");
@@ -238,7 +254,26 @@ public abstract class ReformDbContext(DbContextOptions options)
             entry.Property(e => e.Hash).HasMaxLength(64);
             entry.Property(e => e.ContentHash).HasMaxLength(64);
             entry.Property(e => e.KeyId).HasMaxLength(32);
+            entry.Property(e => e.StepId).HasMaxLength(64);
+            entry.Property(e => e.ActorRole).HasMaxLength(32);
+            entry.Property(e => e.ActorSectionCode).HasMaxLength(64);
             entry.HasOne<ProgressReport>().WithMany().HasForeignKey(e => e.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<ReportSubmission>(submission =>
+        {
+            submission.ToTable("report_submissions");
+            submission.HasKey(s => new { s.ReportId, s.Round });
+            submission.Property(s => s.SubmittedById).HasMaxLength(64);
+            submission.Property(s => s.SubmittedBy).HasMaxLength(100);
+            submission.Property(s => s.Content).HasConversion(
+                content => JsonSerializer.Serialize(content, ContentJson),
+                json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
+                new ValueComparer<ReportContent>(
+                    (a, b) => JsonSerializer.Serialize(a, ContentJson) == JsonSerializer.Serialize(b, ContentJson),
+                    content => JsonSerializer.Serialize(content, ContentJson).GetHashCode(StringComparison.Ordinal),
+                    content => content));
+            submission.HasOne<ProgressReport>().WithMany().HasForeignKey(s => s.ReportId).OnDelete(DeleteBehavior.Restrict);
         });
 
         builder.Entity<AuditEvent>(audit =>

@@ -31,6 +31,16 @@ public sealed class MeasureRow
     public required string Title { get; init; }
     public required string SectionCode { get; init; }
     public string? Route { get; init; }
+
+    /// <summary>The sections that concur on its reports (合議), for a route that consults the measure's sections.</summary>
+    public List<string> Consult { get; init; } = [];
+
+    /// <summary>How many of them must concur; null: all. Its line, for errors.</summary>
+    public int? ConsultRequired { get; init; }
+    public int ConsultLine { get; init; }
+
+    /// <summary>決裁区分: who decides (a slug such as section-chief), for the approval rules.</summary>
+    public string? ApprovalClass { get; init; }
     public List<IndicatorRow> Indicators { get; } = [];
 }
 
@@ -52,6 +62,9 @@ public static class PlanFile
     public const string FileKind = "plan file";
     public static readonly string[] CsvColumns =
         ["item_code", "measure_code", "measure_title", "section_code", "route", "indicator_code", "indicator_title", "unit"];
+
+    /// <summary>Columns a CSV may have (the export writes them): the measure's consulted sections (space-separated), their quorum, its 決裁区分.</summary>
+    public static readonly string[] OptionalCsvColumns = ["consult", "consult_required", "approval_class"];
 
     /// <summary>Deepest nesting of mappings and sequences a plan file may have (a real plan needs about 8).</summary>
     public const int MaxYamlDepth = 64;
@@ -113,6 +126,17 @@ public static class PlanFile
                 Title = Scalar(node, "title", errors) ?? string.Empty,
                 SectionCode = Scalar(node, "section", errors) ?? string.Empty,
                 Route = Scalar(node, "route", errors, required: false),
+                Consult = Child(node, "consult") switch
+                {
+                    null => [],
+                    YamlSequenceNode list => list.Children.Select(c => (c as YamlScalarNode)?.Value?.Trim() ?? string.Empty).ToList(),
+                    var other => Refused(errors, Line(other), "consult must be a list of section codes, e.g. [zaisei, jinji]"),
+                },
+                ConsultRequired = Child(node, "consultRequired") is YamlScalarNode { Value: { } required }
+                    ? int.TryParse(required, NumberStyles.None, CultureInfo.InvariantCulture, out var quorum) && quorum > 0 ? quorum : RefusedNumber(errors, Line(Child(node, "consultRequired")!), "consultRequired must be a whole number from 1")
+                    : null,
+                ConsultLine = Child(node, "consult") is { } consultNode ? Line(consultNode) : Line(node),
+                ApprovalClass = Scalar(node, "approvalClass", errors, required: false),
             };
             foreach (var indicatorNode in Sequence(Child(node, "indicators"), "indicators", errors, required: false))
             {
@@ -232,6 +256,12 @@ public static class PlanFile
                     Title = record.Text("measure_title"),
                     SectionCode = record.Text("section_code"),
                     Route = record.Text("route").Length == 0 ? null : record.Text("route"),
+                    Consult = [.. record.Text("consult").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                    ConsultRequired = record.Text("consult_required") is { Length: > 0 } quorum
+                        ? int.TryParse(quorum, NumberStyles.None, CultureInfo.InvariantCulture, out var q) && q > 0 ? q : RefusedNumber(errors, record.Line, "consult_required must be a whole number from 1")
+                        : null,
+                    ConsultLine = record.Line,
+                    ApprovalClass = record.Text("approval_class").Length == 0 ? null : record.Text("approval_class"),
                 };
                 document.Measures.Add(current);
             }
@@ -280,6 +310,18 @@ public static class PlanFile
     }
 
     private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private static List<string> Refused(List<FileError> errors, int line, string message)
+    {
+        errors.Add(new FileError(line, message));
+        return [];
+    }
+
+    private static int? RefusedNumber(List<FileError> errors, int line, string message)
+    {
+        errors.Add(new FileError(line, message));
+        return null;
+    }
 
     private static YamlNode? Child(YamlNode node, string key) =>
         node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;

@@ -89,10 +89,12 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
         foreach (var measure in document.Measures)
         {
             if (newest.TryGetValue(measure.Route ?? Measure.DefaultRoute, out var route)
-                && route.Steps.FirstOrDefault(step => step.Kind == Engine.StepKind.Consult && step.Assignee.Sections.All(section => section == measure.SectionCode)) is { } alone)
+                && route.Steps.FirstOrDefault(step => step.Kind == Engine.StepKind.Consult && !step.Assignee.FromMeasure && step.Assignee.Sections.All(section => section == measure.SectionCode)) is { } alone)
             {
                 errors.Add(new FileError(measure.Line, $"measure '{measure.Code}' of section '{measure.SectionCode}' is on route '{route.Name}', whose consultation '{alone.Id}' asks only that section; a consultation asks other sections"));
             }
+
+            CheckConsult(measure, sectionCodes, errors);
         }
         if (errors.Count > 0)
         {
@@ -218,6 +220,37 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
         }
     }
 
+    /// <summary>合議 per measure: known sections, not the owning one (it decides at its own step), each once; a quorum within their number.</summary>
+    private static void CheckConsult(MeasureRow measure, HashSet<string> sectionCodes, List<FileError> errors)
+    {
+        foreach (var section in measure.Consult)
+        {
+            if (!sectionCodes.Contains(section))
+            {
+                errors.Add(new FileError(measure.ConsultLine, $"consult: unknown section '{section}'"));
+            }
+            else if (section == measure.SectionCode)
+            {
+                errors.Add(new FileError(measure.ConsultLine, $"consult: '{section}' owns measure '{measure.Code}'; a consultation asks other sections"));
+            }
+        }
+
+        if (measure.Consult.Distinct(StringComparer.Ordinal).Count() != measure.Consult.Count)
+        {
+            errors.Add(new FileError(measure.ConsultLine, "consult: a section is listed twice"));
+        }
+
+        if (measure.ConsultRequired is { } required && required > measure.Consult.Count)
+        {
+            errors.Add(new FileError(measure.ConsultLine, $"consultRequired {required} is more than the {measure.Consult.Count} section(s) consulted"));
+        }
+
+        if (measure.ApprovalClass is { } approvalClass && !Codes.IsSlug(approvalClass))
+        {
+            errors.Add(new FileError(measure.Line, $"approvalClass '{approvalClass}' must be a lowercase slug such as section-chief"));
+        }
+    }
+
     private static void CheckText(int line, string what, string text, int maxLength, List<FileError> errors)
     {
         if (text.Length == 0)
@@ -283,6 +316,7 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                 .Select(i => new Indicator { Code = i.Code, Title = i.Title, Unit = i.Unit, Targets = new SortedDictionary<int, decimal>(i.Targets.ToDictionary(t => t.Year, t => t.Value)) })
                 .ToList();
             var route = row.Route ?? Measure.DefaultRoute;
+            var consult = string.Join(' ', row.Consult);
             if (!measures.TryGetValue(row.Code, out var measure))
             {
                 db.Measures.Add(new Measure
@@ -294,11 +328,15 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                     OwnerSectionCode = row.SectionCode,
                     RouteName = route,
                     Indicators = indicators,
+                    ConsultSections = consult,
+                    ConsultRequired = row.ConsultRequired,
+                    ApprovalClass = row.ApprovalClass,
                 });
                 added.Add(row.Code);
             }
             else if (measure.ItemCode == row.ItemCode && measure.Title == row.Title && measure.OwnerSectionCode == row.SectionCode
-                && measure.RouteName == route && SameIndicators(measure.Indicators, indicators))
+                && measure.RouteName == route && SameIndicators(measure.Indicators, indicators)
+                && measure.ConsultSections == consult && measure.ConsultRequired == row.ConsultRequired && measure.ApprovalClass == row.ApprovalClass)
             {
                 unchanged.Add(row.Code);
             }
@@ -309,6 +347,9 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                 measure.OwnerSectionCode = row.SectionCode;
                 measure.RouteName = route;
                 measure.Indicators = indicators;
+                measure.ConsultSections = consult;
+                measure.ConsultRequired = row.ConsultRequired;
+                measure.ApprovalClass = row.ApprovalClass;
                 changed.Add(row.Code);
             }
         }

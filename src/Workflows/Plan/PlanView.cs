@@ -90,7 +90,7 @@ public sealed class PlanView(ReformDbContext db)
 
         var years = Enumerable.Range(plan.FromFiscalYear, plan.ToFiscalYear - plan.FromFiscalYear + 1).ToList();
         var csv = new StringBuilder();
-        csv.Append(string.Join(',', PlanFile.CsvColumns)).Append(',').AppendJoin(',', years.Select(y => $"FY{y}")).Append("\r\n");
+        csv.Append(string.Join(',', PlanFile.CsvColumns.Concat(PlanFile.OptionalCsvColumns))).Append(',').AppendJoin(',', years.Select(y => $"FY{y}")).Append("\r\n");
         var measures = (await db.Measures.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(m => m.Code, StringComparer.Ordinal);
         foreach (var measure in measures)
         {
@@ -100,6 +100,7 @@ public sealed class PlanView(ReformDbContext db)
             {
                 var cells = measureCells
                     .Concat(indicator is null ? ["", "", ""] : [indicator.Code, indicator.Title, indicator.Unit])
+                    .Concat([measure.ConsultSections, measure.ConsultRequired?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.ApprovalClass ?? string.Empty])
                     .Concat(years.Select(y => indicator is not null && indicator.Targets.TryGetValue(y, out var v) ? v.ToString(CultureInfo.InvariantCulture) : string.Empty));
                 csv.AppendJoin(',', cells.Select(CsvTable.Cell)).Append("\r\n");
             }

@@ -55,6 +55,15 @@ public sealed class Measure
 
     /// <summary>The approval route (決裁ルート) its progress reports follow.</summary>
     public required string RouteName { get; set; }
+
+    /// <summary>The sections that must concur on its reports (合議; co-owned measures), space-separated, for a route that consults "the measure's" sections.</summary>
+    public string ConsultSections { get; set; } = string.Empty;
+
+    /// <summary>How many of them must concur (a quorum); null: all.</summary>
+    public int? ConsultRequired { get; set; }
+
+    /// <summary>決裁区分: who decides its reports (e.g. section-chief for 課長専決), for the approval rules that choose the route.</summary>
+    public string? ApprovalClass { get; set; }
     public List<Indicator> Indicators { get; set; } = [];
 }
 

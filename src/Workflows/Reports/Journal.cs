@@ -24,11 +24,12 @@ public sealed record JournalVerification(
 public static class Journal
 {
     public static JournalEntry Append(JournalKeys keys, ProgressReport report, DateTime at, string actorId, string actor, string? onBehalfOfId, string? onBehalfOf,
-        string action, string? fromStatus, string toStatus, string? comment)
+        string action, string? fromStatus, string toStatus, string? comment, JournalPlace? place = null)
     {
         var entry = new JournalEntry
         {
             ReportId = report.Id, Seq = report.JournalLength + 1, At = at, ActorId = actorId, Actor = actor,
+            ActorRole = place?.ActorRole, ActorSectionCode = place?.ActorSectionCode, StepId = place?.StepId,
             OnBehalfOfId = onBehalfOfId, OnBehalfOf = onBehalfOf, Action = action, FromStatus = fromStatus, ToStatus = toStatus,
             Comment = comment, ReportVersion = report.Version, ContentHash = ContentHash(report.Content), KeyId = keys.CurrentId,
             PreviousHash = report.JournalHead, Hash = string.Empty,
@@ -43,8 +44,16 @@ public static class Journal
     public static string ContentHash(ReportContent content) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(content, ReportContent.Json))));
 
-    /// <summary>What an entry's HMAC covers, fields separated by U+001F.</summary>
-    public static string SignedText(JournalEntry entry) => string.Join('\u001f',
+    /// <summary>
+    /// What an entry's HMAC covers, fields separated by U+001F. Entries that name their step and the
+    /// actor's role and section (j3) sign those too; emptying them to pass as j2 breaks the HMAC.
+    /// </summary>
+    public static string SignedText(JournalEntry entry) => entry.StepId is null && entry.ActorRole is null && entry.ActorSectionCode is null
+        ? SignedTextV2(entry)
+        : string.Join('\u001f', "j3" + SignedTextV2(entry)[2..],
+            entry.StepId ?? string.Empty, entry.ActorRole ?? string.Empty, entry.ActorSectionCode ?? string.Empty);
+
+    private static string SignedTextV2(JournalEntry entry) => string.Join('\u001f',
         "j2", entry.KeyId, entry.PreviousHash, entry.ReportId.ToString("N"), entry.Seq.ToString(CultureInfo.InvariantCulture), Instant(entry.At),
         entry.ActorId, entry.Actor, entry.OnBehalfOfId ?? string.Empty, entry.OnBehalfOf ?? string.Empty, entry.Action,
         entry.FromStatus ?? string.Empty, entry.ToStatus, entry.Comment ?? string.Empty,

@@ -16,6 +16,13 @@ public sealed class JournalEntry
     public DateTime At { get; set; }
     public required string ActorId { get; set; }
     public required string Actor { get; set; }
+
+    /// <summary>The actor's role and section when they acted: a later transfer (人事異動) does not rewrite history.</summary>
+    public string? ActorRole { get; set; }
+    public string? ActorSectionCode { get; set; }
+
+    /// <summary>The route step the action was taken at.</summary>
+    public string? StepId { get; set; }
     public string? OnBehalfOfId { get; set; }
     public string? OnBehalfOf { get; set; }
     public required string Action { get; set; }
@@ -34,3 +41,6 @@ public sealed class JournalEntry
     public required string PreviousHash { get; set; }
     public required string Hash { get; set; }
 }
+
+/// <summary>Where an action was taken: the route step, and the actor's role and section at that moment.</summary>
+public sealed record JournalPlace(string? StepId, string? ActorRole, string? ActorSectionCode);

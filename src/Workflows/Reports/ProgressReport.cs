@@ -53,10 +53,35 @@ public sealed class ProgressReport : IRouteInstance
     /// <summary>Who submitted the current round; nobody approves their own submission.</summary>
     public string? SubmittedBy { get; set; }
 
-    /// <summary>The user ids who decided in the current round (<see cref="Deciders"/>).</summary>
+    /// <summary>Who decided at which step in the current round (<see cref="Deciders"/>).</summary>
     public string RoundDeciders { get; set; } = string.Empty;
 
-    public void RecordDecision(string userId) => RoundDeciders = Deciders.Add(RoundDeciders, userId);
+    /// <summary>How many times the report has been submitted: its submission rounds, from 1.</summary>
+    public int Round { get; set; }
+
+    /// <summary>The round whose submission was last returned to the drafter (差戻し), for "what changed".</summary>
+    public int? ReturnedRound { get; set; }
+
+    /// <summary>Where the last forward action was taken (submit, approve, concur), by whom and for whom: who may recall (引戻し).</summary>
+    public string? LastStepId { get; set; }
+    public string? LastActorId { get; set; }
+    public string? LastOnBehalfOfId { get; set; }
+
+    /// <summary>The sections the measure asks to concur (合議), space-separated, as the plan said when the report opened.</summary>
+    public string ConsultSections { get; set; } = string.Empty;
+
+    /// <summary>How many of them must concur (a quorum); null: all.</summary>
+    public int? ConsultRequired { get; set; }
+
+    /// <summary>The sections that concurred at the current consultation, space-separated.</summary>
+    public string Concurred { get; set; } = string.Empty;
+
+    /// <summary>Every section ever asked to concur on this report, space-padded (" a b "): they keep read access.</summary>
+    public string ConsultedSections { get; set; } = string.Empty;
+
+    /// <summary>決裁区分 (who decides) as the plan gave it, and the rule that chose the route, shown on the report.</summary>
+    public string? ApprovalClass { get; set; }
+    public string? RouteRule { get; set; }
 
     /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
     public int JournalLength { get; set; }

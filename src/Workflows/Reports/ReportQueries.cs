@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AomoriReform.Workflows.Reports;
 
 /// <summary>Read side of the reports: the task inbox, lists and the history.</summary>
-public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
+public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, RouteCatalog routes)
 {
     /// <summary>
     /// The open tasks the caller can act on now, as themselves or as deputy: tasks of their role
@@ -25,18 +25,25 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
             .Join(db.Measures, x => x.Report.MeasureId, m => m.Id, (x, m) => new
             {
                 x.Task.Id, x.Task.ReportId, x.Report.MeasureCode, m.Title, x.Report.FiscalYear, x.Report.Status, x.Task.StepId, x.Task.DueDate,
-                x.Task.AssigneeRole, x.Task.AssigneeSectionCode, x.Task.AssigneeDepartmentCode,
+                x.Task.AssigneeRole, x.Task.AssigneeSectionCode, x.Task.AssigneeDepartmentCode, x.Task.Kind, x.Report.Version, x.Report.RouteName, x.Report.RouteVersion,
             })
             .ToListAsync(cancellationToken);
-        return new Page<InboxItem>(
-            items.Select(r =>
+        var result = new List<InboxItem>(items.Count);
+        foreach (var r in items)
+        {
+            // Whose task it is: the caller's own first, else the principal it came from; a 後閲 is always the caller's own.
+            var owner = r.Kind == WorkTaskKind.PostReview ? caller : caller.Identities.First(i => Matches(i, r.AssigneeRole, r.AssigneeSectionCode, r.AssigneeDepartmentCode));
+            var route = await routes.GetAsync(r.RouteName, r.RouteVersion, cancellationToken);
+            result.Add(new InboxItem(r.Id, r.ReportId, r.MeasureCode, r.Title, r.FiscalYear, r.Status, r.StepId, r.DueDate, r.DueDate < today,
+                owner.UserId == caller.UserId ? null : owner.Name)
             {
-                // Whose task it is: the caller's own first, else the principal it came from.
-                var owner = caller.Identities.First(i => Matches(i, r.AssigneeRole, r.AssigneeSectionCode, r.AssigneeDepartmentCode));
-                return new InboxItem(r.Id, r.ReportId, r.MeasureCode, r.Title, r.FiscalYear, r.Status, r.StepId, r.DueDate, r.DueDate < today,
-                    owner.UserId == caller.UserId ? null : owner.Name);
-            }).ToList(),
-            total);
+                Kind = r.Kind == WorkTaskKind.PostReview ? "postReview" : "action",
+                Bulk = r.Kind == WorkTaskKind.Action && route?.Find(r.StepId) is { Bulk: true, Kind: not StepKind.Draft },
+                Version = r.Version,
+            });
+        }
+
+        return new Page<InboxItem>(result, total);
     }
 
     /// <summary>How many open tasks the caller has (the count in the navigation).</summary>
@@ -48,10 +55,10 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
         var self = caller.UserId;
         var rows = db.WorkTasks.AsNoTracking()
             .Where(t => t.State == WorkTaskState.Open)
-            .Where(AssignedToAny(caller.Identities.ToList()))
+            .Where(AssignedToAny(caller.Identities.ToList(), self))
             .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new TaskRow { Task = t, Report = r })
             // Nobody decides on their own submission (not even as deputy), so such tasks are not theirs to see here.
-            .Where(x => x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);
+            .Where(x => x.Task.Kind == WorkTaskKind.PostReview || x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);
         if (filter.FiscalYear is { } year)
         {
             rows = rows.Where(x => x.Report.FiscalYear == year);
@@ -79,24 +86,28 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
     private static bool Matches(Caller identity, Role role, string? section, string? department) =>
         identity.Role == role && (section == null || section == identity.SectionCode) && (department == null || department == identity.DepartmentCode);
 
-    /// <summary>One SQL predicate: the task is for the role and scope of any of the caller's identities.</summary>
-    private static System.Linq.Expressions.Expression<Func<WorkTask, bool>> AssignedToAny(IReadOnlyList<Caller> identities)
+    /// <summary>
+    /// One SQL predicate: an action task for the role and scope of any of the caller's identities, or
+    /// a 後閲 that is the caller's own (never a deputy's: the absent principal reviews it when back).
+    /// </summary>
+    private static System.Linq.Expressions.Expression<Func<WorkTask, bool>> AssignedToAny(IReadOnlyList<Caller> identities, string self)
     {
         var task = System.Linq.Expressions.Expression.Parameter(typeof(WorkTask), "t");
-        System.Linq.Expressions.Expression? any = null;
+        System.Linq.Expressions.Expression<Func<WorkTask, bool>> own = t => t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self;
+        System.Linq.Expressions.Expression any = new ReplaceParameter(own.Parameters[0], task).Visit(own.Body);
         foreach (var identity in identities)
         {
             var role = identity.Role;
             var section = identity.SectionCode;
             var department = identity.DepartmentCode;
-            System.Linq.Expressions.Expression<Func<WorkTask, bool>> one = t => t.AssigneeRole == role
+            System.Linq.Expressions.Expression<Func<WorkTask, bool>> one = t => t.Kind == WorkTaskKind.Action && t.AssigneeRole == role
                 && (t.AssigneeSectionCode == null || t.AssigneeSectionCode == section)
                 && (t.AssigneeDepartmentCode == null || t.AssigneeDepartmentCode == department);
             var body = new ReplaceParameter(one.Parameters[0], task).Visit(one.Body);
-            any = any is null ? body : System.Linq.Expressions.Expression.OrElse(any, body);
+            any = System.Linq.Expressions.Expression.OrElse(any, body);
         }
 
-        return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(any ?? System.Linq.Expressions.Expression.Constant(false), task);
+        return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(any, task);
     }
 
     private sealed class ReplaceParameter(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to) : System.Linq.Expressions.ExpressionVisitor
@@ -166,7 +177,7 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
     public async Task<Outcome<IReadOnlyList<HistoryEntry>>> HistoryAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var report = await db.ProgressReports.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        var openTasks = await db.WorkTasks.AsNoTracking().Where(t => t.ReportId == id && t.State == WorkTaskState.Open).ToListAsync(cancellationToken);
+        var openTasks = await db.WorkTasks.AsNoTracking().Where(t => t.ReportId == id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToListAsync(cancellationToken);
         if (report is null || !Visibility.CanSee(caller, report, openTasks))
         {
             return Outcome.NotFound("No such report.");
@@ -175,7 +186,10 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers)
         return Outcome.Ok<IReadOnlyList<HistoryEntry>>(await db.JournalEntries.AsNoTracking()
             .Where(e => e.ReportId == id)
             .OrderBy(e => e.Seq)
-            .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment))
+            .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment)
+            {
+                Step = e.StepId, ActorRole = e.ActorRole, ActorSection = e.ActorSectionCode,
+            })
             .ToListAsync(cancellationToken));
     }
 }

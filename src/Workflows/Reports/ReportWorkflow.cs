@@ -2,21 +2,34 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AomoriReform.Workflows.Reports;
+
+/// <summary>An action on a report: the version acted on, a comment, and for a return (差戻し) the step to return to (default the draft).</summary>
+public sealed record ReportActionRequest(ReportAction Action, int Version, string? Comment = null, string? ToStep = null);
+
+/// <summary>Report settings (<c>Reports:*</c>).</summary>
+public sealed class ReportOptions
+{
+    /// <summary>Business days a principal has for a 後閲 (reviewing a deputy's decision) before it shows as overdue.</summary>
+    public int PostReviewBusinessDays { get; set; } = 5;
+}
 
 /// <summary>
 /// Runs the actions on progress reports. One action is one transaction: the report (checked
 /// against its version), the tasks it closes and opens, one journal entry, its outbox events
 /// and the idempotency record all commit together in one SaveChanges, or nothing does.
 /// </summary>
-public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys)
+public sealed class ReportWorkflow(
+    ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys, ClosedDays closedDays, IOptions<ReportOptions> options)
 {
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
@@ -26,7 +39,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
     public async Task<Outcome<ReportView>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
-        return loaded is null ? Outcome.NotFound("No such report.") : Outcome.Ok(View(loaded.Value.Report, loaded.Value.Machine, loaded.Value.Title));
+        return loaded is { } found ? Outcome.Ok(await ViewAsync(found.Report, found.Machine, found.Route, found.Title, caller, cancellationToken)) : Outcome.NotFound("No such report.");
     }
 
     public async Task<Outcome<ReportView>> SaveAsync(Guid id, int version, ReportContent content, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
@@ -36,31 +49,51 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             return invalid;
         }
 
-        return await RunAsync(id, ReportAction.Save, version, null, caller, idempotencyKey, content, cancellationToken);
+        return await RunAsync(id, new ReportActionRequest(ReportAction.Save, version), caller, idempotencyKey, content, bulk: false, cancellationToken);
     }
 
-    public Task<Outcome<ReportView>> ActAsync(Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    public Task<Outcome<ReportView>> ActAsync(Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, CancellationToken cancellationToken) =>
+        ActAsync(id, new ReportActionRequest(action, version, comment), caller, idempotencyKey, cancellationToken);
+
+    public Task<Outcome<ReportView>> ActAsync(Guid id, ReportActionRequest request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken) =>
+        ActAsync(id, request, caller, idempotencyKey, bulk: false, cancellationToken);
+
+    /// <summary>One item of a bulk action (一括承認): refused when its step does not allow bulk decisions.</summary>
+    internal Task<Outcome<ReportView>> ActAsync(Guid id, ReportActionRequest request, Caller caller, string? idempotencyKey, bool bulk, CancellationToken cancellationToken)
     {
-        comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
-        if (action is ReportAction.Return or ReportAction.Object && comment is null)
+        var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+        if (request.Action is ReportAction.Return or ReportAction.Object && comment is null)
         {
-            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", $"{Name(action)} needs a comment saying what to change"));
+            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", $"{Name(request.Action)} needs a comment saying what to change"));
         }
 
-        if (comment is { Length: > MaxCommentLength } || (comment is not null && comment.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        if (CommentProblem(comment) is { } problem)
         {
-            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", $"at most {MaxCommentLength} characters, no control characters"));
+            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("comment", problem));
         }
 
-        return RunAsync(id, action, version, comment, caller, idempotencyKey, null, cancellationToken);
+        if (request.ToStep is not null && request.Action != ReportAction.Return)
+        {
+            return Task.FromResult<Outcome<ReportView>>(Outcome.Invalid("toStep", "only a return goes to a chosen step"));
+        }
+
+        return RunAsync(id, request with { Comment = comment }, caller, idempotencyKey, null, bulk, cancellationToken);
     }
 
     public static string Name(ReportAction action) => action.ToString().ToLowerInvariant();
 
+    /// <summary>Null when the comment is acceptable (it may be null); otherwise what is wrong with it.</summary>
+    public static string? CommentProblem(string? comment) =>
+        comment is { Length: > MaxCommentLength } || (comment is not null && comment.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            ? $"at most {MaxCommentLength} characters, no control characters"
+            : null;
+
     private async Task<Outcome<ReportView>> RunAsync(
-        Guid id, ReportAction action, int version, string? comment, Caller caller, string? idempotencyKey, ReportContent? content, CancellationToken cancellationToken)
+        Guid id, ReportActionRequest request, Caller caller, string? idempotencyKey, ReportContent? content, bool bulk, CancellationToken cancellationToken)
     {
-        var requestHash = idempotencyKey is null ? null : Hash($"{id}|{action}|{version}|{comment}|{(content is null ? string.Empty : JsonSerializer.Serialize(content, Json))}");
+        var action = request.Action;
+        var requestHash = idempotencyKey is null ? null
+            : Hash($"{id}|{action}|{request.Version}|{request.Comment}|{request.ToStep}|{(content is null ? string.Empty : JsonSerializer.Serialize(content, Json))}");
         if (idempotencyKey is not null && await ReplayAsync(caller, idempotencyKey, requestHash!, cancellationToken) is { } replay)
         {
             return replay;
@@ -73,6 +106,16 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         }
 
         var (report, machine, openTasks, route, title) = found;
+        RouteStep? toStep = null;
+        if (request.ToStep is { } target)
+        {
+            toStep = machine.ReturnTargets.FirstOrDefault(s => s.Id == target);
+            if (toStep is null && machine.Check(action) is null)
+            {
+                return Outcome.Invalid("toStep", $"'{target}' is not an earlier step of this report's route; one of {string.Join(", ", machine.ReturnTargets.Select(s => s.Id))}");
+            }
+        }
+
         switch (machine.Check(action))
         {
             case Refusal.State:
@@ -81,9 +124,14 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
                 return Outcome.Forbidden($"You may not '{Name(action)}' this report in {report.Status}.");
         }
 
-        if (version != report.Version)
+        if (bulk && machine.CurrentStep is { Bulk: false } unbulked)
         {
-            return Outcome.Conflict($"The report is at version {report.Version}, not {version}; reload it.");
+            return Outcome.Forbidden($"The step '{unbulked.Id}' is decided one report at a time (bulk: false).");
+        }
+
+        if (request.Version != report.Version)
+        {
+            return Outcome.Conflict($"The report is at version {report.Version}, not {request.Version}; reload it.");
         }
 
         if (content is not null)
@@ -101,11 +149,11 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         var acting = machine.ActingIdentity(action)!;
         var fromStatus = report.Status;
         var fromStep = machine.CurrentStep!;
-        var toStatus = machine.Fire(action);
+        var recallTo = machine.RecallTarget;
+        var toStatus = machine.Fire(action, toStep);
+        var nextStep = route.AtStatus(toStatus);
         report.Status = toStatus;
-        report.StepId = toStatus == RouteDefinition.AcceptedStatus ? RouteDefinition.AcceptedStatus
-            : toStatus == RouteDefinition.ReturnedStatus ? route.First.Id
-            : route.Steps.First(s => s.Status == toStatus).Id;
+        report.StepId = nextStep?.Id ?? RouteDefinition.AcceptedStatus;
         report.Version++;
         report.UpdatedAt = now;
         if (content is not null)
@@ -113,33 +161,45 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             report.Content = content;
         }
 
-        if (action == ReportAction.Submit)
-        {
-            // A new round: nobody has decided in it yet.
-            report.SubmittedBy = caller.UserId;
-            report.RoundDeciders = string.Empty;
-        }
-        else if (action is ReportAction.Approve or ReportAction.Return or ReportAction.Accept or ReportAction.Concur or ReportAction.Object)
-        {
-            report.RecordDecision(caller.UserId);
-            report.RecordDecision(acting.UserId);
-        }
-
+        var onBehalfOf = acting.UserId == caller.UserId ? null : acting;
+        Remember(report, route, action, fromStep, nextStep, toStep, recallTo, caller, acting, onBehalfOf);
         if (toStatus == RouteDefinition.AcceptedStatus)
         {
             report.AcceptedAt = now;
         }
 
-        var onBehalfOf = acting.UserId == caller.UserId ? null : acting;
         if (action != ReportAction.Save)
         {
-            db.JournalEntries.Add(Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, comment));
+            var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, request.Comment,
+                new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode));
+            db.JournalEntries.Add(entry);
             AddEvent(action, report, fromStatus, caller, onBehalfOf, now);
+            if (action == ReportAction.Submit)
+            {
+                db.ReportSubmissions.Add(new ReportSubmission
+                {
+                    ReportId = report.Id, Round = report.Round, Version = report.Version, Content = report.Content, SubmittedAt = now,
+                    SubmittedById = caller.UserId, SubmittedBy = caller.Name,
+                });
+            }
+
+            // 代決: the absent principal reviews the deputy's decision afterwards (後閲); the report does not wait for it.
+            if (onBehalfOf is not null && action is ReportAction.Approve or ReportAction.Return or ReportAction.Accept or ReportAction.Concur or ReportAction.Object)
+            {
+                db.WorkTasks.Add(new WorkTask
+                {
+                    Id = Guid.CreateVersion7(new DateTimeOffset(now)), ReportId = report.Id, StepId = fromStep.Id, Kind = WorkTaskKind.PostReview,
+                    AssigneeRole = onBehalfOf.Role, AssigneeSectionCode = onBehalfOf.SectionCode, AssigneeDepartmentCode = onBehalfOf.DepartmentCode,
+                    AssigneeUserId = onBehalfOf.UserId, JournalSeq = entry.Seq, State = WorkTaskState.Open,
+                    DueDate = closedDays.AddBusinessDays(FiscalYear.JapanDate(new DateTimeOffset(now)), options.Value.PostReviewBusinessDays), CreatedAt = now,
+                });
+            }
         }
 
-        UpdateTasks(action, report, route, fromStep, openTasks, acting, caller, now);
+        UpdateTasks(action, report, route, machine, fromStep, nextStep, openTasks, acting, caller, now);
 
-        var view = View(report, new RouteMachine(route, report, db.WorkTasks.Local.Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open).ToList(), caller), title);
+        var fresh = new RouteMachine(route, report, db.WorkTasks.Local.Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
+        var view = await ViewAsync(report, fresh, route, title, caller, cancellationToken);
         if (idempotencyKey is not null)
         {
             db.IdempotencyRecords.Add(new IdempotencyRecord
@@ -166,70 +226,147 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         return Outcome.Ok(view);
     }
 
-    private void UpdateTasks(ReportAction action, ProgressReport report, RouteDefinition route, RouteStep fromStep, List<WorkTask> openTasks, Caller acting, Caller caller, DateTime now)
+    /// <summary>What the report remembers of the round: who decided where, who may recall, the consultation's concurrences.</summary>
+    private static void Remember(
+        ProgressReport report, RouteDefinition route, ReportAction action, RouteStep fromStep, RouteStep? nextStep, RouteStep? toStep, RouteStep? recallTo,
+        Caller caller, Caller acting, Caller? onBehalfOf)
+    {
+        switch (action)
+        {
+            case ReportAction.Submit:
+                // A new round: nobody has decided in it yet.
+                report.SubmittedBy = caller.UserId;
+                report.RoundDeciders = string.Empty;
+                report.Round++;
+                report.Concurred = string.Empty;
+                break;
+            case ReportAction.Approve or ReportAction.Accept or ReportAction.Concur:
+                report.RoundDeciders = Deciders.Add(Deciders.Add(report.RoundDeciders, fromStep.Id, caller.UserId), fromStep.Id, acting.UserId);
+                if (action == ReportAction.Concur && acting.SectionCode is { } section)
+                {
+                    report.Concurred = string.Join(' ', report.Concurred.Split(' ', StringSplitOptions.RemoveEmptyEntries).Append(section).Distinct());
+                }
+
+                break;
+            case ReportAction.Return or ReportAction.Object:
+                // Every step from the one returned to decides again; nobody's decision there stands.
+                var target = toStep ?? route.First;
+                report.RoundDeciders = Deciders.Forget(report.RoundDeciders, route.Steps.Skip(route.IndexOf(target.Id)).Select(s => s.Id).ToList());
+                if (target.Kind == StepKind.Draft)
+                {
+                    report.ReturnedRound = report.Round;
+                }
+
+                report.Concurred = string.Empty;
+                break;
+            case ReportAction.Recall:
+                // The recaller's decision is taken back: they (or anyone of the step) decide again.
+                report.RoundDeciders = Deciders.Forget(Deciders.Forget(report.RoundDeciders, recallTo!.Id, caller.UserId), recallTo.Id, acting.UserId);
+                if (recallTo.Kind == StepKind.Consult && acting.SectionCode is { } recalled)
+                {
+                    report.Concurred = string.Join(' ', report.Concurred.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != recalled));
+                }
+
+                break;
+        }
+
+        // Whoever moved the report forward may take it back until the next actor acts.
+        if (action is ReportAction.Submit or ReportAction.Approve or ReportAction.Concur && nextStep?.Id != fromStep.Id)
+        {
+            report.LastStepId = fromStep.Id;
+            report.LastActorId = caller.UserId;
+            report.LastOnBehalfOfId = onBehalfOf?.UserId;
+        }
+        else if (action != ReportAction.Save)
+        {
+            report.LastStepId = null;
+            report.LastActorId = null;
+            report.LastOnBehalfOfId = null;
+        }
+    }
+
+    private void UpdateTasks(
+        ReportAction action, ProgressReport report, RouteDefinition route, RouteMachine machine, RouteStep fromStep, RouteStep? nextStep,
+        List<WorkTask> openTasks, Caller acting, Caller caller, DateTime now)
     {
         if (action == ReportAction.Save)
         {
             return;
         }
 
-        var atStep = openTasks.Where(t => t.StepId == fromStep.Id).ToList();
-        if (action == ReportAction.Concur)
+        var staysAtConsultation = action == ReportAction.Concur && nextStep?.Id == fromStep.Id;
+        foreach (var task in openTasks)
         {
-            var mine = atStep.First(t => t.AssigneeSectionCode == acting.SectionCode);
-            Close(mine, WorkTaskState.Completed);
-            if (report.StepId == fromStep.Id)
+            var mine = action == ReportAction.Concur && task.StepId == fromStep.Id && task.AssigneeSectionCode == acting.SectionCode;
+            if (staysAtConsultation && !mine)
             {
-                return;
+                continue;
             }
-        }
-        else
-        {
-            var state = action is ReportAction.Return or ReportAction.Object or ReportAction.Recall ? WorkTaskState.Cancelled : WorkTaskState.Completed;
-            foreach (var task in openTasks)
-            {
-                Close(task, state);
-            }
+
+            // A concurrence completes its own task; the quorum reached, the other sections' tasks are no longer needed.
+            task.State = mine || (action is not (ReportAction.Return or ReportAction.Object or ReportAction.Recall or ReportAction.Concur))
+                ? WorkTaskState.Completed : WorkTaskState.Cancelled;
+            task.CompletedAt = now;
+            task.CompletedBy = caller.UserId;
         }
 
-        if (report.Status == RouteDefinition.AcceptedStatus)
+        if (staysAtConsultation || nextStep is null)
         {
             return;
         }
 
-        var next = route.Steps.First(s => s.Id == report.StepId);
-        var due = next.Kind == StepKind.Draft ? report.DueDate : Calendar.FiscalYear.JapanDate(new DateTimeOffset(now)).AddDays(next.DueDays);
-        foreach (var task in OpenTasks(report, next, due, now))
+        var due = nextStep.Kind == StepKind.Draft ? report.DueDate : DueDate(nextStep, now);
+        IEnumerable<WorkTask> opened;
+        if (nextStep.Kind == StepKind.Consult)
+        {
+            // A recall to a consultation asks again only those who have not concurred; anything else asks all of them.
+            var concurred = report.Concurred.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var sections = machine.ConsultedSections(nextStep).Where(s => action != ReportAction.Recall || !concurred.Contains(s)).ToList();
+            if (action != ReportAction.Recall)
+            {
+                report.Concurred = string.Empty;
+            }
+
+            report.ConsultedSections = " " + string.Join(' ', report.ConsultedSections.Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(sections).Distinct().Order(StringComparer.Ordinal)) + " ";
+            opened = sections.Select(section => NewTask(report, nextStep, section, null, due, now));
+        }
+        else
+        {
+            opened = OpenTasks(report, nextStep, due, now);
+        }
+
+        foreach (var task in opened)
         {
             db.WorkTasks.Add(task);
             outbox.Add(TaskEvent(report, task), report.Id.ToString("N"));
         }
-
-        void Close(WorkTask task, WorkTaskState state)
-        {
-            task.State = state;
-            task.CompletedAt = now;
-            task.CompletedBy = caller.UserId;
-        }
     }
 
-    /// <summary>The tasks a step opens: one per candidate group (one per section for a consultation).</summary>
+    /// <summary>A step's due date from today (Japan date): calendar days, or business days when the route says so.</summary>
+    private DateOnly DueDate(RouteStep step, DateTime now)
+    {
+        var today = FiscalYear.JapanDate(new DateTimeOffset(now));
+        return step.BusinessDays ? closedDays.AddBusinessDays(today, step.DueDays) : today.AddDays(step.DueDays);
+    }
+
+    /// <summary>The tasks a step opens: one per candidate group (a consultation's are opened by the engine per section asked).</summary>
     public static IEnumerable<WorkTask> OpenTasks(ProgressReport report, RouteStep step, DateOnly due, DateTime now)
     {
         IEnumerable<(string? Section, string? Department)> groups = step.Assignee.Scope switch
         {
             AssigneeScope.Section => [(report.SectionCode, null)],
             AssigneeScope.Department => [(null, report.DepartmentCode)],
-            // A consultation asks other sections: the owning section already decided at its own step.
-            AssigneeScope.Sections => step.Assignee.Sections.Where(s => s != report.SectionCode).Select(s => ((string?)s, (string?)null)),
+            AssigneeScope.Sections => RouteMachine.Consulted(step, report).Select(s => ((string?)s, (string?)null)),
             _ => [(null, null)],
         };
-        return groups.Select(g => new WorkTask
-        {
-            Id = Guid.CreateVersion7(new DateTimeOffset(now)), ReportId = report.Id, StepId = step.Id, AssigneeRole = step.Assignee.Role,
-            AssigneeSectionCode = g.Section, AssigneeDepartmentCode = g.Department, State = WorkTaskState.Open, DueDate = due, CreatedAt = now,
-        }).ToList();
+        return groups.Select(g => NewTask(report, step, g.Section, g.Department, due, now)).ToList();
     }
+
+    private static WorkTask NewTask(ProgressReport report, RouteStep step, string? section, string? department, DateOnly due, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(new DateTimeOffset(now)), ReportId = report.Id, StepId = step.Id, Kind = WorkTaskKind.Action, AssigneeRole = step.Assignee.Role,
+        AssigneeSectionCode = section, AssigneeDepartmentCode = department, State = WorkTaskState.Open, DueDate = due, CreatedAt = now,
+    };
 
     public static TaskAssigned TaskEvent(ProgressReport report, WorkTask task) => new()
     {
@@ -256,15 +393,15 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         where T : ReportEvent, new() => new()
     {
         ReportId = report.Id, MeasureCode = report.MeasureCode, ItemCode = report.ItemCode, SectionCode = report.SectionCode,
-        DepartmentCode = report.DepartmentCode, FiscalYear = report.FiscalYear, FromStatus = fromStatus, Status = report.Status,
+        DepartmentCode = report.DepartmentCode, FiscalYear = report.FiscalYear, FromStatus = fromStatus, Status = report.Status, StepId = report.StepId,
         Version = report.Version, Actor = caller.Name, OnBehalfOf = onBehalfOf?.Name, At = now,
     };
 
     /// <summary>
-    /// The report with its open tasks and its measure's title, in one round trip; null when
+    /// The report with its open action tasks and its measure's title, in one round trip; null when
     /// there is no such report or the caller may not see it.
     /// </summary>
-    private async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title)?> LoadAsync(
+    internal async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title)?> LoadAsync(
         Guid id, Caller caller, bool tracking, CancellationToken cancellationToken)
     {
         var query = tracking ? db.ProgressReports : db.ProgressReports.AsNoTracking();
@@ -274,7 +411,7 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
             {
                 Report = r,
                 Title = db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
-                OpenTasks = db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open).ToList(),
+                OpenTasks = db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
         if (loaded is null)
@@ -293,9 +430,39 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route, loaded.Title ?? report.MeasureCode);
     }
 
-    private static ReportView View(ProgressReport report, RouteMachine machine, string title) =>
-        new(report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
-            report.Status, report.Version, report.DueDate, report.Content, machine.Permitted().Select(Name).ToList());
+    private async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, Caller caller, CancellationToken cancellationToken)
+    {
+        var permitted = machine.Permitted();
+        var postReviews = await db.WorkTasks.AsNoTracking()
+            .CountAsync(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId, cancellationToken)
+            + db.WorkTasks.Local.Count(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId
+                && db.Entry(t).State == EntityState.Added);
+        return new ReportView(
+            report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
+            report.Status, report.Version, report.DueDate, report.Content, permitted.Select(Name).ToList())
+        {
+            Steps = Steps(route, report, machine),
+            ReturnSteps = permitted.Contains(ReportAction.Return) ? machine.ReturnTargets.Select(s => s.Id).ToList() : [],
+            CanComment = machine.CheckComment() is null,
+            PostReviewOpen = postReviews > 0,
+            ApprovalClass = report.ApprovalClass,
+            RouteRule = report.RouteRule,
+            Round = report.Round,
+        };
+    }
+
+    /// <summary>The route's steps and where the report stands on each: done, current, pending, or skipped (a consultation with nobody to ask).</summary>
+    public static IReadOnlyList<StepView> Steps(RouteDefinition route, ProgressReport report, RouteMachine machine)
+    {
+        var current = report.Status == RouteDefinition.AcceptedStatus ? route.Steps.Count
+            : report.Status == RouteDefinition.ReturnedStatus ? 0
+            : Math.Max(0, route.IndexOf(route.AtStatus(report.Status)?.Id));
+        return route.Steps.Select((s, i) => new StepView(
+            s.Id, s.DisplayTitle, s.Kind, s.Status, s.Assignee.Role,
+            machine.IsSkipped(s) ? "skipped" : i < current ? "done" : i == current ? "current" : "pending",
+            s.Kind == StepKind.Consult ? machine.ConsultedSections(s) : null,
+            s.Kind == StepKind.Consult ? machine.RequiredConcurrences(s) : null)).ToList();
+    }
 
     private async Task<Outcome<ReportView>?> ReplayAsync(Caller caller, string key, string requestHash, CancellationToken cancellationToken)
     {
@@ -333,5 +500,5 @@ public sealed class ReportWorkflow(ReformDbContext db, RouteCatalog routes, Outb
         return null;
     }
 
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    internal static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -17,7 +17,14 @@ public static class ReportsExtensions
         builder.Services.AddSingleton(JournalKeys.From(builder.Configuration, builder.GetReformProfile(), builder.Environment));
         builder.Services.AddSingleton<IStartupTask, JournalUpgrade>();
         builder.Services.AddRecurringJob<JournalCheckpointJob>(JournalCheckpointJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(2, 30));
+        builder.Services.AddOptions<ReportOptions>().BindConfiguration("Reports")
+            .Validate(o => o.PostReviewBusinessDays is >= 0 and <= 60, "Reports:PostReviewBusinessDays must be a whole number of business days from 0 to 60")
+            .ValidateOnStart();
         builder.Services.AddScoped<ReportWorkflow>();
+        builder.Services.AddScoped<ReportNotes>();
+        builder.Services.AddScoped<ReportChanges>();
+        builder.Services.AddScoped<BulkActions>();
+        builder.Services.AddScoped<PostReviewQueries>();
         builder.Services.AddScoped<ReportQueries>();
         builder.Services.AddScoped<ReportDetails>();
         return builder;

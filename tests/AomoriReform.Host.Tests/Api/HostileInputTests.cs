@@ -106,6 +106,11 @@ public sealed class HostileInputTests : IAsyncLifetime
             new("approve", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/approve", new JsonObject { ["version"] = 99, ["comment"] = "ok" }, ["version"], ["comment"]),
             new("return", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/return", new JsonObject { ["version"] = 99, ["comment"] = "fix" }, ["version"], ["comment"]),
             new("submit", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{draft}/submit", new JsonObject { ["version"] = 99, ["comment"] = "here" }, ["version"], ["comment"]),
+            new("return-to-step", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/return", new JsonObject { ["version"] = 99, ["comment"] = "fix", ["toStep"] = "draft" }, ["version"], ["comment", "toStep"]),
+            // The drafter sees the report but does not comment at the chief's step: every mutation is refused.
+            new("comment", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{submitted}/comments", new JsonObject { ["text"] = "意見" }, ["text"], ["text"]),
+            // Nothing waits for the chief's review afterwards (後閲) on this report.
+            new("post-review", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/post-review", new JsonObject { ["comment"] = "確認" }, [], ["comment"]),
             new("deputy", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
                 new JsonObject { ["deputyEmail"] = "nobody@fuzz.example", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
             // An existing but ineligible deputy (a read-only role), so every mutation is refused too.
@@ -345,8 +350,37 @@ public sealed class HostileInputTests : IAsyncLifetime
             yield return new($"plan import {query}", "hq.admin", HttpMethod.Post, $"/api/plan/import?{query}", new ByteArrayContent(SampleFiles.Plan()) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
         }
 
+        // 一括承認: an action that is not decided in bulk, or a list that is empty, too long, malformed or repeats a report.
+        foreach (var action in new[] { "return", "recall", "submit", "APPROVE", "approve%27" })
+        {
+            yield return new($"bulk {action}", $"{Section}.chief", HttpMethod.Post, $"/api/reports/bulk/{action}", JsonContent.Create(new { items = new[] { new { id = submitted, version = 99 } } }), Expect.BadRequest);
+        }
+
+        foreach (var (label, items) in new (string, object)[]
+        {
+            ("no items", Array.Empty<object>()),
+            ("501 items", Enumerable.Range(0, 501).Select(_ => new { id = Guid.NewGuid(), version = 1 }).ToArray()),
+            ("an item without version", new object[] { new { id = submitted } }),
+            ("an item without id", new object[] { new { version = 1 } }),
+            ("a report twice", new object[] { new { id = submitted, version = 99 }, new { id = submitted, version = 99 } }),
+        })
+        {
+            yield return new($"bulk with {label}", $"{Section}.chief", HttpMethod.Post, "/api/reports/bulk/approve", JsonContent.Create(new { items }), Expect.BadRequest);
+        }
+
+        foreach (var query in new[] { "from=abc", "to=1e3", "from=99", "to=0" })
+        {
+            yield return new($"changes {query}", $"{Section}.chief", HttpMethod.Get, $"/api/reports/{submitted}/changes?{query}", null, Expect.BadRequest);
+        }
+
+        foreach (var query in new[] { "state=closed", "overdue=perhaps", "fiscalYear=x", "page=0" })
+        {
+            yield return new($"post-reviews {query}", "hq.admin", HttpMethod.Get, $"/api/post-reviews?{query}", null, Expect.BadRequest);
+        }
+
         foreach (var id in new[] { "not-a-guid", "1%27%20OR%201%3D1", Guid.NewGuid().ToString() })
         {
+            yield return new($"comment on report {id}", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{id}/comments", JsonContent.Create(new { text = "x" }), Expect.ClientError);
             yield return new($"notification {id}", $"{Section}.staff", HttpMethod.Post, $"/api/notifications/{id}/read", null, Expect.ClientError);
             yield return new($"report {id}", $"{Section}.staff", HttpMethod.Post, $"/api/reports/{id}/submit", JsonContent.Create(new { version = 1 }), Expect.ClientError);
         }

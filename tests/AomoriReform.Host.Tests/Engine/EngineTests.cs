@@ -188,8 +188,9 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, (await Act("hq.reviewer", id, "accept", 3)).StatusCode);
         var first = await Ok(await Act("zaisei.chief", id, "concur", 3));
         Assert.Equal("InConsultation", first.GetProperty("status").GetString());
-        // Its part done, the consulted section no longer holds a task on the report, so it no longer sees it.
-        Assert.Equal(HttpStatusCode.NotFound, (await Act("zaisei.chief", id, "concur", 4)).StatusCode);
+        // Its part done, the consulted section still reads the report, but decides nothing more on it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Act("zaisei.chief", id, "concur", 4)).StatusCode);
+        Assert.Empty(Permitted(await (await As("zaisei.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
         var last = await Ok(await Act("digital-senryaku.chief", id, "concur", 4));
         Assert.Equal("SectionApproved", last.GetProperty("status").GetString());
         Assert.Equal("Accepted", (await Ok(await Act("hq.reviewer", id, "accept", 5))).GetProperty("status").GetString());
@@ -277,7 +278,8 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
         Assert.Equal(["digital-senryaku"], consulted);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await Act("zaisei.chief", id, "concur", 3)).StatusCode);
-        Assert.Empty(Permitted(await (await As("zaisei.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
+        // The owning chief approved last, so they may still take it back (引戻し) until the consulted section acts.
+        Assert.Equal(["recall"], Permitted(await (await As("zaisei.chief")).GetFromJsonAsync<JsonElement>($"/api/reports/{id}")));
         var last = await Ok(await Act("digital-senryaku.chief", id, "concur", 3));
         Assert.Equal("SectionApproved", last.GetProperty("status").GetString());
     }
@@ -392,20 +394,21 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
     public async Task A_new_route_version_leaves_running_reports_on_theirs()
     {
         var (id, s) = await ReportOn("progress-report");
+        var running = await app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.RouteVersion).SingleAsync());
         var v1 = RouteDefinition.Parse("v1", RouteDefinitionLoader.ShippedFiles().Single(f => f.FileName == "progress-report.v1.yaml").Yaml);
-        var v2 = v1 with { Version = 2, Title = "進捗報告（v2: 部長決裁を追加）", Steps = [.. v1.Steps.Take(2), v1.Steps[1] with { Id = "head", Status = "HeadPending", Assignee = new AssigneeRule(AomoriReform.Workflows.Organisation.Role.DepartmentHead, AssigneeScope.Department, []) }, v1.Steps[2]] };
-        await app.WithDbAsync(db => new RouteDefinitionLoader(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<RouteDefinitionLoader>.Instance).PublishAsync(db, [(v2, "test")], CancellationToken.None));
+        var next = v1 with { Version = running + 1, Title = "進捗報告（部長決裁を追加）", Steps = [.. v1.Steps.Take(2), v1.Steps[1] with { Id = "head", Status = "HeadPending", Assignee = new AssigneeRule(AomoriReform.Workflows.Organisation.Role.DepartmentHead, AssigneeScope.Department, []) }, v1.Steps[2]] };
+        await app.WithDbAsync(db => new RouteDefinitionLoader(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<RouteDefinitionLoader>.Instance).PublishAsync(db, [(next, "test")], CancellationToken.None));
 
         await Ok(await Act($"{s}.staff", id, "submit", 1));
         var approved = await Ok(await Act($"{s}.chief", id, "approve", 2));
         var opened = await (await As("hq.admin")).PostAsJsonAsync("/api/checkins", new { fiscalYear = 2026, dueDate = "2027-05-28" });
 
-        Assert.Equal(("SectionApproved", 1), (approved.GetProperty("status").GetString()!, approved.GetProperty("routeVersion").GetInt32()));
+        Assert.Equal(("SectionApproved", running), (approved.GetProperty("status").GetString()!, approved.GetProperty("routeVersion").GetInt32()));
         Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
-        Assert.Equal(2, await app.WithDbAsync(db => db.ProgressReports.Where(r => r.FiscalYear == 2026 && r.RouteName == "progress-report").Select(r => r.RouteVersion).Distinct().SingleAsync()));
+        Assert.Equal(running + 1, await app.WithDbAsync(db => db.ProgressReports.Where(r => r.FiscalYear == 2026 && r.RouteName == "progress-report").Select(r => r.RouteVersion).Distinct().SingleAsync()));
         var workflows = await (await As("hq.admin")).GetFromJsonAsync<JsonElement>("/api/workflows");
-        Assert.Contains(workflows.EnumerateArray(), w => w.GetProperty("name").GetString() == "progress-report" && w.GetProperty("version").GetInt32() == 2);
-        var diagram = await (await As("hq.admin")).GetStringAsync(new Uri("/api/workflows/progress-report/versions/2/diagram", UriKind.Relative));
+        Assert.Contains(workflows.EnumerateArray(), w => w.GetProperty("name").GetString() == "progress-report" && w.GetProperty("version").GetInt32() == running + 1);
+        var diagram = await (await As("hq.admin")).GetStringAsync(new Uri($"/api/workflows/progress-report/versions/{running + 1}/diagram", UriKind.Relative));
         Assert.Contains("HeadPending", diagram, StringComparison.Ordinal);
     }
 

@@ -120,7 +120,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     {
         // Reports of the own section in each state an action needs.
         var reports = await OwnReportsAsync();
-        Assert.True(reports.Length >= 7, $"the sample plan gives {OwnSection} {reports.Length} standard-route measures");
+        Assert.True(reports.Length >= 10, $"the sample plan gives {OwnSection} {reports.Length} standard-route reports in two years");
         var (read, edit, submit, recall, approve, sendBack, accept) = (reports[0], reports[1], reports[2], reports[3], reports[4], reports[5], reports[6]);
         foreach (var id in new[] { recall, approve, sendBack, accept })
         {
@@ -139,6 +139,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         var appointed = await clients["own.chief"].PostAsJsonAsync("/api/deputies", new { deputyEmail = Email("own.staff"), from = "2026-04-10", to = "2026-04-20" });
         Assert.Equal(HttpStatusCode.Created, appointed.StatusCode);
         var appointment = (await appointed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+
+        // A report at the chief's step (comments), and one the own staff decided as the chief's deputy (代決): the chief's 後閲.
+        var (commented, reviewed) = (reports[7], reports[8]);
+        await Drive("own.staff", commented, "submit");
+        var assistant = await app.SignedInAsync(DemoAccounts.SectionDeputy(OwnSection));
+        Assert.True((await assistant.PostAsJsonAsync($"/api/reports/{reviewed}/submit", new { version = await VersionOf(reviewed) })).IsSuccessStatusCode);
+        await Drive("own.staff", reviewed, "approve");
+        Assert.Equal(1, await app.WithDbAsync(db => db.WorkTasks.CountAsync(t => t.ReportId == reviewed && t.Kind == AomoriReform.Workflows.Engine.WorkTaskKind.PostReview)));
 
         string[] readers = ["hq.reviewer", "hq.admin", "committee", "auditor"];
         string[] appointers = ["own.chief", "other.chief", "own.head", "other.head"];
@@ -168,6 +176,21 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("POST /api/reports/{id:guid}/{action} approve", Action(approve, "approve"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
             new("POST /api/reports/{id:guid}/{action} return", Action(sendBack, "return"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
             new("POST /api/reports/{id:guid}/{action} accept", Action(accept, "accept"), OnOwnReport(HttpStatusCode.OK, "hq.reviewer")),
+            // 意見 at the chief's step: the chief, and the own staff as the chief's deputy today.
+            new("POST /api/reports/{id:guid}/comments", _ => Post($"/api/reports/{commented}/comments", new { text = "matrix" }), OnOwnReport(HttpStatusCode.Created, "own.chief", "own.staff")),
+            new("GET /api/reports/{id:guid}/comments", _ => Get($"/api/reports/{commented}/comments"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/submissions", _ => Get($"/api/reports/{commented}/submissions"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/changes", _ => Get($"/api/reports/{commented}/changes"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            // 後閲 is the principal's own: whoever else sees the report has nothing to review on it (409).
+            new("POST /api/reports/{id:guid}/post-review", _ => Post($"/api/reports/{reviewed}/post-review", new { comment = "matrix" }),
+                caller => caller == "anonymous" ? HttpStatusCode.Unauthorized : caller == "own.chief" ? HttpStatusCode.OK
+                    : SeeOwnReports.Contains(caller) ? HttpStatusCode.Conflict : HttpStatusCode.NotFound),
+            // One request, one outcome per item: whoever is signed in gets 200, and each item says done, forbidden or notFound.
+            new("POST /api/reports/bulk/{action}", async _ => new HttpRequestMessage(HttpMethod.Post, "/api/reports/bulk/approve")
+            {
+                Content = JsonContent.Create(new { items = new[] { new { id = commented, version = await VersionOf(commented) } } }),
+            }, Everyone(HttpStatusCode.OK)),
+            new("GET /api/post-reviews", _ => Get("/api/post-reviews"), Only(HttpStatusCode.OK, readers)),
             new("GET /api/inbox", _ => Get("/api/inbox"), Everyone(HttpStatusCode.OK)),
             new("GET /api/audit/verify", _ => Get("/api/audit/verify"), Only(HttpStatusCode.OK, "auditor", "hq.admin")),
             // An invalid appointment: appointers get past the policy to the 400, nothing is stored.

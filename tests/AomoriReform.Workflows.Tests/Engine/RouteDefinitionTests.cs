@@ -30,9 +30,14 @@ public sealed class RouteDefinitionTests
     {
         var routes = RouteDefinitionLoader.ShippedFiles().Select(f => RouteDefinition.Parse(f.FileName, f.Yaml)).ToList();
 
-        Assert.Equal(["progress-report", "progress-report-consult", "progress-report-with-head"], routes.Select(r => r.Name).Order());
+        Assert.Equal(["progress-report", "progress-report-consult", "progress-report-with-head"], routes.Select(r => r.Name).Distinct().Order());
         Assert.All(routes, r => Assert.Equal(StepKind.Review, r.Steps[^1].Kind));
-        Assert.Equal(["zaisei", "digital-senryaku"], routes.Single(r => r.Name == "progress-report-consult").Steps.Single(s => s.Kind == StepKind.Consult).Assignee.Sections);
+        var consult = routes.Where(r => r.Name == "progress-report-consult").ToDictionary(r => r.Version, r => r.Steps.Single(s => s.Kind == StepKind.Consult));
+        Assert.Equal(["zaisei", "digital-senryaku"], consult[1].Assignee.Sections);
+        // Version 2 asks the sections the measure names, and is decided report by report.
+        Assert.True(consult[2].Assignee.FromMeasure);
+        Assert.False(consult[2].Bulk);
+        Assert.All(routes.Where(r => r.Version == 2).SelectMany(r => r.Steps.Skip(1)), s => Assert.True(s.BusinessDays, $"{s.Id} counts business days"));
     }
 
     [Fact]

@@ -22,37 +22,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("AomoriReform.Workflows.CheckIns.CheckIn", b =>
-                {
-                    b.Property<int>("FiscalYear")
-                        .HasColumnType("integer")
-                        .HasColumnName("fiscal_year");
-
-                    b.Property<DateOnly>("DueDate")
-                        .HasColumnType("date")
-                        .HasColumnName("due_date");
-
-                    b.Property<DateTime>("OpenedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("opened_at");
-
-                    b.Property<string>("OpenedBy")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("opened_by");
-
-                    b.Property<int>("ReportsOpened")
-                        .HasColumnType("integer")
-                        .HasColumnName("reports_opened");
-
-                    b.HasKey("FiscalYear")
-                        .HasName("pk_check_ins");
-
-                    b.ToTable("check_ins", (string)null);
-                });
-
-            modelBuilder.Entity("AomoriReform.Workflows.Deputies.Deputy", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Callers.Deputy", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -118,6 +88,127 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_deputies_deputy_id_from_to");
 
                     b.ToTable("deputies", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.CheckIns.CheckIn", b =>
+                {
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("due_date");
+
+                    b.Property<DateTime>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("OpenedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("opened_by");
+
+                    b.Property<int>("ReportsOpened")
+                        .HasColumnType("integer")
+                        .HasColumnName("reports_opened");
+
+                    b.HasKey("FiscalYear")
+                        .HasName("pk_check_ins");
+
+                    b.ToTable("check_ins", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AssigneeDepartmentCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("assignee_department_code");
+
+                    b.Property<string>("AssigneeRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("assignee_role");
+
+                    b.Property<string>("AssigneeSectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("assignee_section_code");
+
+                    b.Property<string>("AssigneeUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("assignee_user_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("CompletedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("completed_by");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("due_date");
+
+                    b.Property<int?>("JournalSeq")
+                        .HasColumnType("integer")
+                        .HasColumnName("journal_seq");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("step_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_work_tasks");
+
+                    b.HasIndex("AssigneeUserId", "State")
+                        .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
+                        .HasFilter("assignee_user_id IS NOT NULL");
+
+                    b.HasIndex("ReportId", "State")
+                        .HasDatabaseName("ix_work_tasks_report_id_state");
+
+                    b.HasIndex("Kind", "State", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_kind_state_due_date");
+
+                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_inbox")
+                        .HasFilter("state = 'Open'");
+
+                    b.ToTable("work_tasks", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkflowDefinitionRecord", b =>
@@ -469,11 +560,26 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("ApprovalClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("approval_class");
+
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("code");
+
+                    b.Property<int?>("ConsultRequired")
+                        .HasColumnType("integer")
+                        .HasColumnName("consult_required");
+
+                    b.Property<string>("ConsultSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("consult_sections");
 
                     b.Property<string>("Indicators")
                         .IsRequired()
@@ -895,6 +1001,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("actor_id");
 
+                    b.Property<string>("ActorRole")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("actor_role");
+
+                    b.Property<string>("ActorSectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("actor_section_code");
+
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
@@ -954,6 +1070,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("seq");
 
+                    b.Property<string>("StepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("step_id");
+
                     b.Property<string>("ToStatus")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -980,6 +1101,33 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("AcceptedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("accepted_at");
+
+                    b.Property<string>("ApprovalClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("approval_class");
+
+                    b.Property<string>("Concurred")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("concurred");
+
+                    b.Property<int?>("ConsultRequired")
+                        .HasColumnType("integer")
+                        .HasColumnName("consult_required");
+
+                    b.Property<string>("ConsultSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("consult_sections");
+
+                    b.Property<string>("ConsultedSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("consulted_sections");
 
                     b.Property<string>("Content")
                         .IsRequired()
@@ -1020,6 +1168,21 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("journal_length");
 
+                    b.Property<string>("LastActorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_actor_id");
+
+                    b.Property<string>("LastOnBehalfOfId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_on_behalf_of_id");
+
+                    b.Property<string>("LastStepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_step_id");
+
                     b.Property<string>("MeasureCode")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1030,10 +1193,18 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("measure_id");
 
+                    b.Property<int?>("ReturnedRound")
+                        .HasColumnType("integer")
+                        .HasColumnName("returned_round");
+
+                    b.Property<int>("Round")
+                        .HasColumnType("integer")
+                        .HasColumnName("round");
+
                     b.Property<string>("RoundDeciders")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("round_deciders");
 
                     b.Property<string>("RouteName")
@@ -1041,6 +1212,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("route_name");
+
+                    b.Property<string>("RouteRule")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("route_rule");
 
                     b.Property<int>("RouteVersion")
                         .HasColumnType("integer")
@@ -1094,73 +1270,45 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("progress_reports", (string)null);
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Reports.WorkTask", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.ReportSubmission", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<string>("AssigneeDepartmentCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("assignee_department_code");
-
-                    b.Property<string>("AssigneeRole")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("assignee_role");
-
-                    b.Property<string>("AssigneeSectionCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("assignee_section_code");
-
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("completed_at");
-
-                    b.Property<string>("CompletedBy")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("completed_by");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateOnly>("DueDate")
-                        .HasColumnType("date")
-                        .HasColumnName("due_date");
-
                     b.Property<Guid>("ReportId")
                         .HasColumnType("uuid")
                         .HasColumnName("report_id");
 
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
-                        .HasColumnName("state");
+                    b.Property<int>("Round")
+                        .HasColumnType("integer")
+                        .HasColumnName("round");
 
-                    b.Property<string>("StepId")
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("content");
+
+                    b.Property<DateTime>("SubmittedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<string>("SubmittedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("submitted_by");
+
+                    b.Property<string>("SubmittedById")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
-                        .HasColumnName("step_id");
+                        .HasColumnName("submitted_by_id");
 
-                    b.HasKey("Id")
-                        .HasName("pk_work_tasks");
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
-                    b.HasIndex("ReportId", "State")
-                        .HasDatabaseName("ix_work_tasks_report_id_state");
+                    b.HasKey("ReportId", "Round")
+                        .HasName("pk_report_submissions");
 
-                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
-                        .HasDatabaseName("ix_work_tasks_inbox")
-                        .HasFilter("state = 'Open'");
-
-                    b.ToTable("work_tasks", (string)null);
+                    b.ToTable("report_submissions", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Rollups.ReportProjection", b =>
@@ -1412,7 +1560,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Deputies.Deputy", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Callers.Deputy", b =>
                 {
                     b.HasOne("AomoriReform.Workflows.Organisation.ReformUser", null)
                         .WithMany()
@@ -1427,6 +1575,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_deputies_asp_net_users_principal_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_work_tasks_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Organisation.ReformUser", b =>
@@ -1529,14 +1687,14 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasConstraintName("fk_progress_reports_measures_measure_id");
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Reports.WorkTask", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.ReportSubmission", b =>
                 {
                     b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
                         .WithMany()
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
-                        .HasConstraintName("fk_work_tasks_progress_reports_report_id");
+                        .HasConstraintName("fk_report_submissions_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

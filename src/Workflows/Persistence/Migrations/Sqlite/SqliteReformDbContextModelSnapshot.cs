@@ -17,37 +17,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("AomoriReform.Workflows.CheckIns.CheckIn", b =>
-                {
-                    b.Property<int>("FiscalYear")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("fiscal_year");
-
-                    b.Property<DateOnly>("DueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("due_date");
-
-                    b.Property<DateTime>("OpenedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("opened_at");
-
-                    b.Property<string>("OpenedBy")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("opened_by");
-
-                    b.Property<int>("ReportsOpened")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("reports_opened");
-
-                    b.HasKey("FiscalYear")
-                        .HasName("pk_check_ins");
-
-                    b.ToTable("check_ins", (string)null);
-                });
-
-            modelBuilder.Entity("AomoriReform.Workflows.Deputies.Deputy", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Callers.Deputy", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -113,6 +83,127 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_deputies_deputy_id_from_to");
 
                     b.ToTable("deputies", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.CheckIns.CheckIn", b =>
+                {
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_date");
+
+                    b.Property<DateTime>("OpenedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("OpenedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("opened_by");
+
+                    b.Property<int>("ReportsOpened")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reports_opened");
+
+                    b.HasKey("FiscalYear")
+                        .HasName("pk_check_ins");
+
+                    b.ToTable("check_ins", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AssigneeDepartmentCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_department_code");
+
+                    b.Property<string>("AssigneeRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_role");
+
+                    b.Property<string>("AssigneeSectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_section_code");
+
+                    b.Property<string>("AssigneeUserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_user_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("CompletedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_by");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_date");
+
+                    b.Property<int?>("JournalSeq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("journal_seq");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_work_tasks");
+
+                    b.HasIndex("AssigneeUserId", "State")
+                        .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
+                        .HasFilter("assignee_user_id IS NOT NULL");
+
+                    b.HasIndex("ReportId", "State")
+                        .HasDatabaseName("ix_work_tasks_report_id_state");
+
+                    b.HasIndex("Kind", "State", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_kind_state_due_date");
+
+                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_inbox")
+                        .HasFilter("state = 'Open'");
+
+                    b.ToTable("work_tasks", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkflowDefinitionRecord", b =>
@@ -462,11 +553,26 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("ApprovalClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approval_class");
+
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("code");
+
+                    b.Property<int?>("ConsultRequired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consult_required");
+
+                    b.Property<string>("ConsultSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consult_sections");
 
                     b.Property<string>("Indicators")
                         .IsRequired()
@@ -882,6 +988,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("actor_id");
 
+                    b.Property<string>("ActorRole")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_role");
+
+                    b.Property<string>("ActorSectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_section_code");
+
                     b.Property<DateTime>("At")
                         .HasColumnType("TEXT")
                         .HasColumnName("at");
@@ -941,6 +1057,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("seq");
 
+                    b.Property<string>("StepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
                     b.Property<string>("ToStatus")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -967,6 +1088,33 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("AcceptedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("accepted_at");
+
+                    b.Property<string>("ApprovalClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approval_class");
+
+                    b.Property<string>("Concurred")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("concurred");
+
+                    b.Property<int?>("ConsultRequired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consult_required");
+
+                    b.Property<string>("ConsultSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consult_sections");
+
+                    b.Property<string>("ConsultedSections")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consulted_sections");
 
                     b.Property<string>("Content")
                         .IsRequired()
@@ -1007,6 +1155,21 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("journal_length");
 
+                    b.Property<string>("LastActorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_actor_id");
+
+                    b.Property<string>("LastOnBehalfOfId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_on_behalf_of_id");
+
+                    b.Property<string>("LastStepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_step_id");
+
                     b.Property<string>("MeasureCode")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1017,9 +1180,17 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("measure_id");
 
+                    b.Property<int?>("ReturnedRound")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("returned_round");
+
+                    b.Property<int>("Round")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("round");
+
                     b.Property<string>("RoundDeciders")
                         .IsRequired()
-                        .HasMaxLength(1000)
+                        .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("round_deciders");
 
@@ -1028,6 +1199,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("route_name");
+
+                    b.Property<string>("RouteRule")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("route_rule");
 
                     b.Property<int>("RouteVersion")
                         .HasColumnType("INTEGER")
@@ -1081,73 +1257,45 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("progress_reports", (string)null);
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Reports.WorkTask", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.ReportSubmission", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<string>("AssigneeDepartmentCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assignee_department_code");
-
-                    b.Property<string>("AssigneeRole")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assignee_role");
-
-                    b.Property<string>("AssigneeSectionCode")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assignee_section_code");
-
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("completed_at");
-
-                    b.Property<string>("CompletedBy")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("completed_by");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateOnly>("DueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("due_date");
-
                     b.Property<Guid>("ReportId")
                         .HasColumnType("TEXT")
                         .HasColumnName("report_id");
 
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("state");
+                    b.Property<int>("Round")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("round");
 
-                    b.Property<string>("StepId")
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content");
+
+                    b.Property<DateTime>("SubmittedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<string>("SubmittedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submitted_by");
+
+                    b.Property<string>("SubmittedById")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
-                        .HasColumnName("step_id");
+                        .HasColumnName("submitted_by_id");
 
-                    b.HasKey("Id")
-                        .HasName("pk_work_tasks");
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
 
-                    b.HasIndex("ReportId", "State")
-                        .HasDatabaseName("ix_work_tasks_report_id_state");
+                    b.HasKey("ReportId", "Round")
+                        .HasName("pk_report_submissions");
 
-                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
-                        .HasDatabaseName("ix_work_tasks_inbox")
-                        .HasFilter("state = 'Open'");
-
-                    b.ToTable("work_tasks", (string)null);
+                    b.ToTable("report_submissions", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Rollups.ReportProjection", b =>
@@ -1393,7 +1541,7 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Deputies.Deputy", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Callers.Deputy", b =>
                 {
                     b.HasOne("AomoriReform.Workflows.Organisation.ReformUser", null)
                         .WithMany()
@@ -1408,6 +1556,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_deputies_asp_net_users_principal_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_work_tasks_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Organisation.ReformUser", b =>
@@ -1510,14 +1668,14 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasConstraintName("fk_progress_reports_measures_measure_id");
                 });
 
-            modelBuilder.Entity("AomoriReform.Workflows.Reports.WorkTask", b =>
+            modelBuilder.Entity("AomoriReform.Workflows.Reports.ReportSubmission", b =>
                 {
                     b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
                         .WithMany()
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
-                        .HasConstraintName("fk_work_tasks_progress_reports_report_id");
+                        .HasConstraintName("fk_report_submissions_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
