@@ -16,9 +16,12 @@ namespace AomoriReform.Workflows.Reminders;
 /// sent, so running it twice, on two hosts at once, or after a week of downtime sends every
 /// reminder and escalation exactly once and catches up. Reminders go at 09:00 Japan time on the
 /// day; a task is overdue from the day after its due date: level 1 goes to the section chief,
-/// level 2 (a week later) to HQ.
+/// level 2 (a week later) to HQ. On a step whose route counts business days, the offsets skip the
+/// days the offices are closed (閉庁日): a reminder "2 days before" goes two business days before,
+/// an escalation on the next business day. A 後閲 (a principal's review of a deputy's decision) gets
+/// one reminder, to the principal, on its due date; HQ follows the overdue ones on its own list.
 /// </summary>
-public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time)
+public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, ClosedDays closedDays)
 {
     public const string Id = "reminder-sweep";
     public const int SecondEscalationDays = 7;
@@ -43,11 +46,23 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         var due = new List<Due>();
         foreach (var (task, report) in candidates.Select(c => (c.Task, c.Report)))
         {
+            if (task.Kind == WorkTaskKind.PostReview)
+            {
+                var on = FiscalYear.JapanToUtc(task.DueDate, ReminderHour);
+                if (now >= on && !sent.Contains((task.Id, NotificationKind.Reminder, 0)))
+                {
+                    due.Add(new Due(task, report, NotificationKind.Reminder, 0, on));
+                }
+
+                continue;
+            }
+
             var route = await routes.GetAsync(report.RouteName, report.RouteVersion, cancellationToken);
             var step = route?.Steps.FirstOrDefault(s => s.Id == task.StepId);
+            var business = step?.BusinessDays == true;
             foreach (var days in step?.Reminders ?? [])
             {
-                var at = FiscalYear.JapanToUtc(task.DueDate.AddDays(-days), ReminderHour);
+                var at = FiscalYear.JapanToUtc(business ? closedDays.SubtractBusinessDays(task.DueDate, days) : task.DueDate.AddDays(-days), ReminderHour);
                 if (now >= at && task.CreatedAt < at && !sent.Contains((task.Id, NotificationKind.Reminder, days)))
                 {
                     due.Add(new Due(task, report, NotificationKind.Reminder, days, at));
@@ -56,7 +71,10 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
 
             for (var level = 1; level <= 2; level++)
             {
-                var at = FiscalYear.JapanToUtc(task.DueDate.AddDays(1 + (level - 1) * SecondEscalationDays), TimeOnly.MinValue);
+                var day = business
+                    ? level == 1 ? closedDays.NextBusinessDay(task.DueDate) : closedDays.AddBusinessDays(closedDays.NextBusinessDay(task.DueDate), 5)
+                    : task.DueDate.AddDays(1 + (level - 1) * SecondEscalationDays);
+                var at = FiscalYear.JapanToUtc(day, TimeOnly.MinValue);
                 if (now >= at && !sent.Contains((task.Id, NotificationKind.Escalation, level)))
                 {
                     due.Add(new Due(task, report, NotificationKind.Escalation, level, at));
@@ -86,11 +104,15 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         var (role, section, department) = item.Kind == NotificationKind.Reminder
             ? (task.AssigneeRole, task.AssigneeSectionCode, task.AssigneeDepartmentCode)
             : item.Key == 1 ? (Role.SectionChief, report.SectionCode, (string?)null) : (Role.HqReviewer, null, null);
-        var recipients = await db.Users.AsNoTracking()
-            .Where(u => u.IsActive && u.Role == role && (section == null || u.SectionCode == section) && (department == null || u.DepartmentCode == department))
-            .Select(u => u.Id)
-            .ToListAsync(cancellationToken);
-        var text = item.Kind == NotificationKind.Reminder
+        var recipients = task.Kind == WorkTaskKind.PostReview
+            ? await db.Users.AsNoTracking().Where(u => u.IsActive && u.Id == task.AssigneeUserId).Select(u => u.Id).ToListAsync(cancellationToken)
+            : await db.Users.AsNoTracking()
+                .Where(u => u.IsActive && u.Role == role && (section == null || u.SectionCode == section) && (department == null || u.DepartmentCode == department))
+                .Select(u => u.Id)
+                .ToListAsync(cancellationToken);
+        var text = task.Kind == WorkTaskKind.PostReview
+            ? $"【後閲】{label} {report.MeasureCode} {title}：代理の方が決裁しました。内容を確認してください（期限 {due}）"
+            : item.Kind == NotificationKind.Reminder
             ? $"【リマインド】{label} {report.MeasureCode} {title}：期限 {due}（あと{item.Key}日）"
             : $"【督促{(item.Key == 1 ? string.Empty : "・本部")}】{label} {report.MeasureCode} {title}：期限 {due} を過ぎています（{report.Status}）";
 
