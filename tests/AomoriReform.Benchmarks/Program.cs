@@ -15,6 +15,9 @@ using Npgsql;
 // the same run as the machine's limit. It prints figures; it never fails on time.
 var options = Args.Parse(args);
 var embedded = options.Get("profile", "production") == "embedded";
+// "chain" (default): the approval chain under load. "pages": the web UI's server time at the sample
+// plan's size and again with --reports reports (20,000 by default), one request at a time.
+var scenario = options.Get("scenario", "chain");
 var measures = int.Parse(options.Get("measures", "3000"), CultureInfo.InvariantCulture);
 var clients = int.Parse(options.Get("clients", "16"), CultureInfo.InvariantCulture);
 var seconds = int.Parse(options.Get("seconds", "20"), CultureInfo.InvariantCulture);
@@ -104,6 +107,12 @@ try
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token(email));
         return await http.SendAsync(request);
+    }
+
+    if (scenario == "pages")
+    {
+        await PagesAsync(http, Token, Send, int.Parse(options.Get("reports", "20000"), CultureInfo.InvariantCulture));
+        return;
     }
 
     // A generated measures-only plan on the standard route, spread over the sample sections.
@@ -223,6 +232,80 @@ finally
 {
     process.Kill(entireProcessTree: true);
     await process.WaitForExitAsync();
+}
+
+// The web UI's pages timed one request at a time (the server's time plus a loopback round trip),
+// first at the sample plan's size, then with a generated plan of the given size in the next year.
+static async Task PagesAsync(HttpClient http, Func<string, Task<string>> token, Func<HttpMethod, string, string, object?, Task<HttpResponseMessage>> send, int reports)
+{
+    async Task<(double P50, double P99)> Time(string path, string email, int count = 200)
+    {
+        var bearer = await token(email);
+        var samples = new List<double>(count);
+        for (var i = -20; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode || !body.Contains("<main", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"GET {path} as {email}: {(int)response.StatusCode}");
+            }
+
+            if (i >= 0)
+            {
+                samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        samples.Sort();
+        return (samples[samples.Count / 2], samples[Math.Min(samples.Count - 1, (int)(0.99 * samples.Count))]);
+    }
+
+    async Task<Guid> AnyReport(int year, string email) =>
+        (await (await send(HttpMethod.Get, $"/api/reports?fiscalYear={year}&pageSize=1&page={Random.Shared.Next(1, 50)}", email, null)).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("items")[0].GetProperty("id").GetGuid();
+
+    async Task Measure(int year, string label)
+    {
+        var report = await AnyReport(year, "hq.admin@demo.local");
+        var chiefSection = (await (await send(HttpMethod.Get, $"/api/reports/{report}", "hq.admin@demo.local", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sectionCode").GetString();
+        foreach (var (name, path, email) in new[]
+        {
+            ("inbox (section chief)", "/inbox", $"{chiefSection}.chief@demo.local"),
+            ("inbox (staff)", "/inbox", $"{chiefSection}.staff@demo.local"),
+            ("report page", $"/reports/{report}", "hq.admin@demo.local"),
+            ("reports list", $"/reports?fy={year}", "hq.admin@demo.local"),
+            ("dashboard", $"/dashboard?fy={year}", "hq.admin@demo.local"),
+        })
+        {
+            var (p50, p99) = await Time(path, email);
+            Console.WriteLine($"{label}: {name,-22} p50 {p50,6:F1} ms  p99 {p99,6:F1} ms");
+        }
+    }
+
+    (await send(HttpMethod.Post, "/api/checkins", "hq.admin@demo.local", new { fiscalYear = 2025, dueDate = "2026-05-29" })).EnsureSuccessStatusCode();
+    await Measure(2025, "sample plan (109 reports)");
+
+    var sections = (await (await send(HttpMethod.Get, "/api/plan", "hq.admin@demo.local", null)).Content.ReadFromJsonAsync<JsonElement>())
+        .GetProperty("viewpoints").EnumerateArray().SelectMany(v => v.GetProperty("areas").EnumerateArray()).SelectMany(a => a.GetProperty("items").EnumerateArray())
+        .SelectMany(i => i.GetProperty("measures").EnumerateArray()).Select(m => m.GetProperty("ownerSectionCode").GetString()!).Distinct().ToList();
+    var yaml = new StringBuilder("measures:\n");
+    for (var i = 0; i < reports - 109; i++)
+    {
+        yaml.Append(CultureInfo.InvariantCulture, $"  - {{ code: \"P-{i:D6}\", item: \"2.1.1\", title: ページ計測取組{i}, section: {sections[i % sections.Count]} }}\n");
+    }
+
+    using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/plan/import") { Content = new StringContent(yaml.ToString(), Encoding.UTF8, "application/yaml") })
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await token("hq.admin@demo.local"));
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    (await send(HttpMethod.Post, "/api/checkins", "hq.admin@demo.local", new { fiscalYear = 2026, dueDate = "2027-05-28" })).EnsureSuccessStatusCode();
+    await Measure(2026, $"{reports:N0} reports in FY2026");
 }
 
 async Task<int> AcceptedInProjection()
