@@ -5,6 +5,7 @@ public sealed record CheckInOpened
 {
     public required int FiscalYear { get; init; }
     public required DateOnly DueDate { get; init; }
+    /// <summary>how many reports the opening created (one per measure)</summary>
     public required int ReportsOpened { get; init; }
     public required string Actor { get; init; }
     public required DateTime At { get; init; }

@@ -7,6 +7,7 @@ public sealed record ReportCommented
     public required string MeasureCode { get; init; }
     public required int FiscalYear { get; init; }
     public required string StepId { get; init; }
+    /// <summary>who commented (display name)</summary>
     public required string Author { get; init; }
     public required DateTime At { get; init; }
 }
@@ -17,6 +18,7 @@ public sealed record ReportPostReviewed
     public required Guid ReportId { get; init; }
     public required string MeasureCode { get; init; }
     public required int FiscalYear { get; init; }
+    /// <summary>the principal who reviewed (display name)</summary>
     public required string Principal { get; init; }
 
     /// <summary>How many of the deputy's decisions this review covered.</summary>
