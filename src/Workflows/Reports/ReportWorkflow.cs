@@ -162,6 +162,18 @@ public sealed class ReportWorkflow(
         }
 
         var onBehalfOf = acting.UserId == caller.UserId ? null : acting;
+        if (action == ReportAction.Recall && report.LastOnBehalfOfId is { } principal)
+        {
+            // A deputy's decision taken back needs no review afterwards (後閲) any more.
+            foreach (var review in await db.WorkTasks.Where(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open
+                && t.StepId == recallTo!.Id && t.AssigneeUserId == principal).ToListAsync(cancellationToken))
+            {
+                review.State = WorkTaskState.Cancelled;
+                review.CompletedAt = now;
+                review.CompletedBy = caller.UserId;
+            }
+        }
+
         Remember(report, route, action, fromStep, nextStep, toStep, recallTo, caller, acting, onBehalfOf);
         if (toStatus == RouteDefinition.AcceptedStatus)
         {
@@ -260,9 +272,14 @@ public sealed class ReportWorkflow(
                 report.Concurred = string.Empty;
                 break;
             case ReportAction.Recall:
-                // The recaller's decision is taken back: they (or anyone of the step) decide again.
-                report.RoundDeciders = Deciders.Forget(Deciders.Forget(report.RoundDeciders, recallTo!.Id, caller.UserId), recallTo.Id, acting.UserId);
-                if (recallTo.Kind == StepKind.Consult && acting.SectionCode is { } recalled)
+                // The decision is taken back: whoever took it, and whoever it was taken for, decide again.
+                var recalledStep = recallTo!;
+                foreach (var person in new[] { report.LastActorId, report.LastOnBehalfOfId, caller.UserId, acting.UserId }.OfType<string>())
+                {
+                    report.RoundDeciders = Deciders.Forget(report.RoundDeciders, recalledStep.Id, person);
+                }
+
+                if (recalledStep.Kind == StepKind.Consult && acting.SectionCode is { } recalled)
                 {
                     report.Concurred = string.Join(' ', report.Concurred.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s != recalled));
                 }
@@ -433,10 +450,19 @@ public sealed class ReportWorkflow(
     private async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, Caller caller, CancellationToken cancellationToken)
     {
         var permitted = machine.Permitted();
-        var postReviews = await db.WorkTasks.AsNoTracking()
-            .CountAsync(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId, cancellationToken)
-            + db.WorkTasks.Local.Count(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId
-                && db.Entry(t).State == EntityState.Added);
+        // Only chiefs and heads appoint deputies, so only they can have a 後閲 to do.
+        var postReviews = 0;
+        if (caller.Role is Organisation.Role.SectionChief or Organisation.Role.DepartmentHead)
+        {
+            // As they will stand once this unit of work commits: stored ones not closed in it, and any it opens.
+            var stored = await db.WorkTasks.AsNoTracking()
+                .Where(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId)
+                .Select(t => t.Id).ToListAsync(cancellationToken);
+            postReviews = stored.Count(id => db.WorkTasks.Local.FirstOrDefault(t => t.Id == id) is not { } tracked || tracked.State == WorkTaskState.Open)
+                + db.WorkTasks.Local.Count(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open
+                    && t.AssigneeUserId == caller.UserId && db.Entry(t).State == EntityState.Added);
+        }
+
         return new ReportView(
             report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
             report.Status, report.Version, report.DueDate, report.Content, permitted.Select(Name).ToList())

@@ -114,8 +114,8 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         var approved = await Act(id, "chief", ReportAction.Approve, submitted.Version).OkAsync();
         Assert.Contains("recall", approved.PermittedActions);
 
-        // The submitter acted before the chief, so the recall is no longer theirs; HQ never acted.
-        Assert.Equal(OutcomeKind.Forbidden, (await Act(id, "staff", ReportAction.Recall, approved.Version)).Kind);
+        // The submitter acted before the chief and was followed (409); HQ never acted (403).
+        Assert.Equal(OutcomeKind.Conflict, (await Act(id, "staff", ReportAction.Recall, approved.Version)).Kind);
         Assert.Equal(OutcomeKind.Forbidden, (await Act(id, "hq", ReportAction.Recall, approved.Version)).Kind);
 
         var recalled = await Act(id, "chief", ReportAction.Recall, approved.Version).OkAsync();
@@ -204,6 +204,28 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         var decisions = await services.In<ReportNotes, IReadOnlyList<DeputyDecisionView>>(n => n.DeputyDecisionsAsync(id, CancellationToken.None));
         Assert.True(Assert.Single(decisions).Reviewed);
         Assert.Equal(1, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType == typeof(ReportPostReviewed).FullName)));
+        await AssertJournalVerifies();
+    }
+
+    [Fact]
+    public async Task The_principal_back_at_work_may_take_back_the_deputys_decision_and_then_nothing_waits_for_review()
+    {
+        var chief = await As("chief");
+        var today = DateOnly.FromDateTime(services.Time.GetUtcNow().UtcDateTime.AddHours(9));
+        await services.In<DeputyAppointments, Outcome<DeputyView>>(d => d.AppointAsync(chief, new DeputyRequest("assistant@pref.example.jp", today, today.AddDays(6)), CancellationToken.None)).OkAsync();
+        var id = await StandardReport();
+        var submitted = await Submitted(id);
+        var approved = await Act(id, "assistant", ReportAction.Approve, submitted.Version, "代決").OkAsync();
+        Assert.Contains("recall", (await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.GetAsync(id, chief, CancellationToken.None)).OkAsync()).PermittedActions);
+
+        var recalled = await Act(id, "chief", ReportAction.Recall, approved.Version).OkAsync();
+
+        Assert.Equal("Submitted", recalled.Status);
+        Assert.False(recalled.PostReviewOpen);
+        Assert.Equal(WorkTaskState.Cancelled, (await services.Db(db => db.WorkTasks.AsNoTracking().SingleAsync(t => t.ReportId == id && t.Kind == WorkTaskKind.PostReview))).State);
+        // Both the deputy's and the chief's decision at the step are taken back: the chief decides it now.
+        var decided = await Act(id, "chief", ReportAction.Approve, recalled.Version, "確認のうえ決裁").OkAsync();
+        Assert.Equal("SectionApproved", decided.Status);
         await AssertJournalVerifies();
     }
 
