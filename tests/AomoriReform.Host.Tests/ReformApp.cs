@@ -33,6 +33,10 @@ public sealed class ReformApp(TestDatabase database, string environment = "Devel
         builder.UseSetting("Journal:Key", JournalKey);
         // Tests sign in many accounts from one address; the throttle's own tests set it lower.
         builder.UseSetting("Identity:LoginsPerClientPerMinute", "10000");
+        // Tests write and export fast from few accounts; the rate limits' own tests set them lower.
+        builder.UseSetting("RateLimits:WritesPerMinute", "1000000");
+        builder.UseSetting("RateLimits:ExportsPerMinute", "1000000");
+        builder.UseSetting("RateLimits:AnonymousPerMinute", "1000000");
         // Each test host has its own queues on the shared broker, gone when it disconnects.
         builder.UseSetting("Messaging:EndpointPrefix", $"t{Guid.NewGuid():N}"[..13]);
         builder.UseSetting("Messaging:TemporaryQueues", "true");

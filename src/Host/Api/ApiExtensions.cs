@@ -34,16 +34,21 @@ public static class ApiExtensions
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            // A number is a JSON number: "3" for a version is a wrong type (400), as API.md says.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Never leak exception or type details to a client.
             context.ProblemDetails.Extensions.Remove("exception");
             context.ProblemDetails.Extensions.Remove("traceId");
+            // No longer than the OpenAPI document promises.
+            ApiLimits.Cut(context.ProblemDetails);
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.AddForwardedClients();
-        builder.Services.AddOpenApi();
+        builder.AddRateLimits();
+        builder.Services.AddOpenApi(OpenApiContract.Configure);
         builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
         builder.Services.Configure<FormOptions>(form =>
         {

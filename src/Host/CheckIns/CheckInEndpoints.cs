@@ -12,8 +12,12 @@ public static class CheckInEndpoints
     public static WebApplication MapCheckIns(this WebApplication app)
     {
         var checkIns = app.MapGroup("/api/checkins").WithTags("Check-ins");
-        checkIns.MapPost("/", OpenAsync).RequireAuthorization(Policies.HqAdmin);
-        checkIns.MapGet("/", (CheckInOpener opener, CancellationToken cancellationToken) => opener.ListAsync(cancellationToken)).RequireAuthorization(Policies.SignedIn);
+        checkIns.MapPost("/", OpenAsync).RequireAuthorization(Policies.HqAdmin)
+            .WithSummary("Opens a year's progress check: one report per measure, each with a Draft task for its section")
+            .Produces<CheckInOpenedResponse>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
+        checkIns.MapGet("/", (CheckInOpener opener, CancellationToken cancellationToken) => opener.ListAsync(cancellationToken)).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The years opened, with their due dates and how many reports each opened")
+            .Produces<IReadOnlyList<CheckInView>>();
         return app;
     }
 

@@ -11,8 +11,12 @@ public static class WorkflowEndpoints
     public static WebApplication MapWorkflows(this WebApplication app)
     {
         var workflows = app.MapGroup("/api/workflows").WithTags("Workflow definitions");
-        workflows.MapGet("/", ListAsync).RequireAuthorization(Policies.SignedIn);
-        workflows.MapGet("/{name}/versions/{version:int}/diagram", DiagramAsync).RequireAuthorization(Policies.SignedIn);
+        workflows.MapGet("/", ListAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The published approval routes (決裁ルート) with their steps")
+            .Produces<IReadOnlyList<WorkflowResponse>>();
+        workflows.MapGet("/{name}/versions/{version:int}/diagram", DiagramAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("One route version as a Mermaid state diagram")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
 

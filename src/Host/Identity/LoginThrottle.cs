@@ -36,11 +36,8 @@ public sealed class LoginThrottle : IDisposable
 
     public void Dispose() => perAccount.Dispose();
 
-    /// <summary>The 429 answer, for this throttle and for the per-client rate limiter.</summary>
-    internal static IResult TooMany(RateLimitLease lease)
-    {
-        return new TooManyAttempts(RetryAfter(lease));
-    }
+    /// <summary>The title of the sign-in's 429, from this throttle and from the per-client policy (the rate limiter's OnRejected, in RateLimits).</summary>
+    public const string TooManyTitle = "Too many sign-in attempts";
 
     internal sealed class TooManyAttempts(int retryAfterSeconds) : IResult
     {
@@ -49,7 +46,7 @@ public sealed class LoginThrottle : IDisposable
             httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status429TooManyRequests,
-                title: "Too many sign-in attempts",
+                title: TooManyTitle,
                 detail: $"Wait {retryAfterSeconds} seconds before trying again.").ExecuteAsync(httpContext);
         }
     }
@@ -69,7 +66,6 @@ public static class LoginThrottleExtensions
             limiter.AddPolicy(LoginThrottle.ClientPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perClient, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            limiter.OnRejected = (context, _) => new ValueTask(LoginThrottle.TooMany(context.Lease).ExecuteAsync(context.HttpContext));
         });
         return builder;
     }

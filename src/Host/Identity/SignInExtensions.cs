@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AomoriReform.Host.Api;
 using AomoriReform.Host.Web;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Organisation;
@@ -21,6 +22,9 @@ public static class ReformClaims
 public static partial class SignInExtensions
 {
     public const string CookieName = "aomori.auth";
+
+    /// <summary>The longest refresh token read (longer is 400 before it is unprotected); access tokens are of the same kind.</summary>
+    public const int MaxRefreshTokenLength = 4096;
 
     /// <summary>
     /// ASP.NET Core Identity on our database: bearer tokens for the API, cookies for the web
@@ -105,11 +109,23 @@ public static partial class SignInExtensions
     public static WebApplication MapSignIn(this WebApplication app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
-        auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy);
-        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy);
-        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.SignedIn);
-        auth.MapGet("/antiforgery", CookieRequestForgery.IssueAsync).RequireAuthorization(Policies.SignedIn);
-        app.MapGet("/api/me", MeAsync).WithTags("Identity").RequireAuthorization(Policies.SignedIn);
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy)
+            .WithSummary("Signs in with email and password: a bearer token, or with useCookies=true the sign-in cookie")
+            .WithDescription("Signs in with email and password. The answer is the bearer token and a refresh token; with `?useCookies=true` it is an empty 200 that sets the sign-in cookie instead. "
+                + "Every refusal (unknown email, wrong password, locked out, inactive) is the same 401, so it tells nothing about the account.")
+            .Produces<AccessTokenResponse>().ProducesProblem(StatusCodes.Status401Unauthorized).WithRequestExample(ApiExamples.Login).WithResponseExample(StatusCodes.Status200OK, ApiExamples.Token);
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginThrottle.ClientPolicy)
+            .WithSummary("Exchanges a refresh token, once, for new tokens (a used one presented again ends every session of the account)")
+            .Produces<AccessTokenResponse>().ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("Signs out: ends every session of the account (cookies, access and refresh tokens)")
+            .Produces(StatusCodes.Status204NoContent);
+        auth.MapGet("/antiforgery", CookieRequestForgery.IssueAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The antiforgery token a cookie-signed-in client sends on writes")
+            .Produces<CookieRequestForgery.AntiforgeryResponse>();
+        app.MapGet("/api/me", MeAsync).WithTags("Identity").RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The caller's own account: email, name, role, section and department")
+            .Produces<MeResponse>();
         return app;
     }
 
@@ -156,10 +172,10 @@ public static partial class SignInExtensions
         RefreshTokenStore refreshTokens, ILogger<RefreshTokenStore> logger, CancellationToken cancellationToken)
     {
         var protector = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector;
-        if (refresh.RefreshToken is { } token && (token.Length > 4096 || token.Any(char.IsControl)))
+        if (refresh.RefreshToken is { } token && (token.Length > MaxRefreshTokenLength || token.Any(char.IsControl)))
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["refreshToken"] = ["at most 4096 characters, no control characters"] }, title: "The request is not valid");
+                new Dictionary<string, string[]> { ["refreshToken"] = [$"at most {MaxRefreshTokenLength} characters, no control characters"] }, title: "The request is not valid");
         }
 
         var refused = TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed", detail: "The refresh token is invalid, expired or already used.");

@@ -181,7 +181,9 @@ public static partial class SingleSignOn
         var settings = app.Services.GetService<SingleSignOnSettings>();
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
         IReadOnlyList<ProviderResponse> providers = settings is null ? [] : [new ProviderResponse(Scheme, settings.DisplayName, SignInPath)];
-        auth.MapGet("/providers", () => TypedResults.Ok(providers)).AllowAnonymous();
+        auth.MapGet("/providers", () => TypedResults.Ok(providers)).AllowAnonymous()
+            .WithSummary("The single sign-on providers the sign-in page offers (none when single sign-on is off)")
+            .Produces<IReadOnlyList<ProviderResponse>>();
         if (settings is not null)
         {
             auth.MapGet("/sso", Challenge).AllowAnonymous();

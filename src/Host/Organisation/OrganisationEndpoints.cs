@@ -9,7 +9,10 @@ public static class OrganisationEndpoints
 {
     public static WebApplication MapOrganisation(this WebApplication app)
     {
-        app.MapPost("/api/org/import", ImportAsync).WithTags("Organisation").RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload());
+        app.MapPost("/api/org/import", ImportAsync).WithTags("Organisation").RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload())
+            .WithSummary("Imports the organisation file (departments, sections, accounts, roles) as CSV; dryRun=true reports without applying")
+            .Accepts<string>("text/csv")
+            .Produces<OrganisationImportResult>();
         return app;
     }
 

@@ -12,7 +12,9 @@ public static class PlanEndpoints
         var plan = app.MapGroup("/api/plan").WithTags("Plan");
         plan.MapGet("/", async (PlanView view, CancellationToken cancellationToken) =>
             (await view.GetAsync(cancellationToken)).ToResult())
-            .RequireAuthorization(Policies.SignedIn);
+            .RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The plan: viewpoints, areas, items, measures and their indicators with yearly targets")
+            .Produces<PlanResponse>();
         plan.MapGet("/export", async Task<IResult> (string? format, PlanView view, CancellationToken cancellationToken) =>
         {
             if (format is not (null or "csv"))
@@ -21,8 +23,14 @@ public static class PlanEndpoints
             }
 
             return (await view.ExportCsvAsync(cancellationToken)).ToResult(csv => TypedResults.File(csv, "text/csv; charset=utf-8", "plan.csv"));
-        }).RequireAuthorization(Policies.SignedIn);
-        plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload());
+        }).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The plan as a CSV file in the import layout (UTF-8 with BOM)")
+            .WithParameterValues("format", "csv")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv");
+        plan.MapPost("/import", ImportAsync).RequireAuthorization(Policies.HqAdmin).WithMetadata(new FileUpload())
+            .WithSummary("Imports the plan file (YAML or CSV, raw body); dryRun=true reports the changes without applying them")
+            .Accepts<string>("application/yaml", "text/csv")
+            .Produces<PlanImportResult>();
         return app;
     }
 

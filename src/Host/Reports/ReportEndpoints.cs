@@ -13,13 +13,19 @@ public static class ReportEndpoints
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    public sealed record ActionRequest(int? Version, string? Comment, string? ToStep);
+    public const int MaxIdempotencyKeyLength = 100;
+
+    /// <summary>The actions of <c>POST /api/reports/{id}/{action}</c> (editing is PUT).</summary>
+    public static IReadOnlyList<string> ActionNames { get; } = [.. Enum.GetValues<ReportAction>().Where(a => a != ReportAction.Save).Select(ReportWorkflow.Name)];
+
+    /// <summary>An action: the version acted on; a comment (required for return and object); for a return, the step to go back to.</summary>
+    public sealed record ActionRequest(int? Version, string? Comment = null, string? ToStep = null);
 
     public sealed record CommentRequest(string? Text);
 
-    public sealed record PostReviewRequest(string? Comment);
+    public sealed record PostReviewRequest(string? Comment = null);
 
-    public sealed record BulkRequest(IReadOnlyList<BulkItem>? Items, string? Comment);
+    public sealed record BulkRequest(IReadOnlyList<BulkItem>? Items, string? Comment = null);
 
     public sealed record SaveRequest(int? Version, ReportContent? Content);
 
@@ -27,26 +33,50 @@ public static class ReportEndpoints
     {
         var reports = app.MapGroup("/api/reports").WithTags("Reports");
         // Which reports a caller sees and may act on is decided per report (Visibility, the route's guards).
-        reports.MapGet("/", ListAsync).RequireAuthorization(Policies.SignedIn);
-        reports.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.SignedIn);
-        reports.MapPut("/{id:guid}", SaveAsync).RequireAuthorization(Policies.SignedIn);
-        reports.MapPost("/{id:guid}/{action}", ActAsync).RequireAuthorization(Policies.SignedIn);
-        reports.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.SignedIn);
+        reports.MapGet("/", ListAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The reports the caller may see, a page at a time, filtered by year, status and section")
+            .Produces<Page<ReportSummary>>();
+        reports.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("A report with its content, its route's steps and the actions the caller may take now")
+            .Produces<ReportView>().WithResponseExample(StatusCodes.Status200OK, ApiExamples.Report);
+        reports.MapPut("/{id:guid}", SaveAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("Saves the report's content (the drafting section's staff, in Draft or Returned)")
+            .Produces<ReportView>().WithRequestExample(ApiExamples.Save).WithResponseExample(StatusCodes.Status200OK, ApiExamples.Report);
+        reports.MapPost("/{id:guid}/{action}", ActAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("Takes an action on the report: submit, recall (引戻し), approve, return (差戻し), accept, concur or object (合議)")
+            .WithParameterValues("action", ActionNames)
+            .Produces<ReportView>().WithRequestExample(ApiExamples.Return).WithResponseExample(StatusCodes.Status200OK, ApiExamples.Report);
+        reports.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The report's history (決裁履歴), oldest first: who did what, on whose behalf, at which step")
+            .Produces<IReadOnlyList<HistoryEntry>>();
         reports.MapPost("/bulk/{action}", BulkAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("一括承認: approves, accepts or concurs on many reports at once, each with its own outcome");
+            .WithSummary("一括承認: approves, accepts or concurs on many reports at once, each with its own outcome")
+            .WithParameterValues("action", BulkActions.Allowed.Select(ReportWorkflow.Name))
+            .Produces<BulkResponse>();
         reports.MapPost("/{id:guid}/comments", CommentAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("意見: a comment at the report's current step that moves nothing");
-        reports.MapGet("/{id:guid}/comments", CommentsAsync).RequireAuthorization(Policies.SignedIn);
+            .WithSummary("意見: a comment at the report's current step that moves nothing")
+            .Produces<CommentView>(StatusCodes.Status201Created).WithRequestExample(new CommentRequest("指標2の実績値の出典を備考に記載してください。"));
+        reports.MapGet("/{id:guid}/comments", CommentsAsync).RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The comments (意見) on the report, oldest first")
+            .Produces<IReadOnlyList<CommentView>>();
         reports.MapPost("/{id:guid}/post-review", PostReviewAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("後閲: the principal marks as seen what a deputy decided for them");
+            .WithSummary("後閲: the principal marks as seen what a deputy decided for them")
+            .Produces<ReportView>();
         reports.MapGet("/{id:guid}/submissions", SubmissionsAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("Every submitted version of the report's content");
+            .WithSummary("Every submitted version of the report's content")
+            .Produces<IReadOnlyList<SubmissionView>>();
         reports.MapGet("/{id:guid}/changes", ChangesAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("What changed between two submissions; by default the latest against the returned one");
+            .WithSummary("What changed between two submissions; by default the latest against the returned one")
+            .Produces<ReportChangesView>();
         app.MapGet("/api/post-reviews", PostReviewsAsync).WithTags("Reports").RequireAuthorization(Policies.HqReaders)
-            .WithSummary("The 後閲 (reviews of deputies' decisions) open, done or overdue");
+            .WithSummary("The 後閲 (reviews of deputies' decisions) open, done or overdue")
+            .WithParameterValues("state", "open", "done", "all")
+            .Produces<IReadOnlyList<PostReviewItem>>().WithResponseHeader("X-Total-Count", "How many match in all, over every page.");
 
-        app.MapGet("/api/inbox", InboxAsync).WithTags("Reports").RequireAuthorization(Policies.SignedIn);
+        app.MapGet("/api/inbox", InboxAsync).WithTags("Reports").RequireAuthorization(Policies.SignedIn)
+            .WithSummary("The caller's inbox: the tasks they can act on now, as themselves or as deputy, and their open 後閲")
+            .Produces<IReadOnlyList<InboxItem>>().WithResponseExample(StatusCodes.Status200OK, ApiExamples.Inbox)
+            .WithResponseHeader("X-Total-Count", "How many tasks match in all, over every page.");
         app.MapGet("/api/audit/verify", async (ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, keys, cancellationToken)))
             .WithTags("Audit").WithSummary("Verifies every report's signed history, the audit chain and the latest checkpoint")
             .Produces<JournalVerification>().RequireAuthorization(Policies.AuditReaders);
@@ -190,7 +220,7 @@ public static class ReportEndpoints
         (await queries.HistoryAsync(id, await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
 
     private static IResult? KeyProblem(string? key) =>
-        key is { Length: 0 or > 100 } || (key is not null && !key.All(c => c is > ' ' and <= '~'))
-            ? OutcomeResults.Invalid(IdempotencyHeader, "1-100 visible ASCII characters without spaces, e.g. a UUID")
+        key is { Length: 0 or > MaxIdempotencyKeyLength } || (key is not null && !key.All(c => c is > ' ' and <= '~'))
+            ? OutcomeResults.Invalid(IdempotencyHeader, $"1-{MaxIdempotencyKeyLength} visible ASCII characters without spaces, e.g. a UUID")
             : null;
 }

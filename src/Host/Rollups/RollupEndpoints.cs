@@ -1,3 +1,4 @@
+using AomoriReform.Host.Api;
 using AomoriReform.Host.Identity;
 using AomoriReform.Workflows.Rollups;
 
@@ -24,7 +25,10 @@ public static class RollupEndpoints
             }
 
             return Results.Ok(await queries.LiveAsync(year, dimension, cancellationToken));
-        }).RequireAuthorization(Policies.HqReaders);
+        }).RequireAuthorization(Policies.HqReaders)
+            .WithSummary("A year's live counts of reports by status, by viewpoint, area, item, department or section")
+            .WithParameterValues("by", Dimensions)
+            .Produces<IReadOnlyList<RollupRow>>();
         rollups.MapGet("/export", async Task<IResult> (int? fiscalYear, string? format, RollupExport export, CancellationToken cancellationToken) =>
         {
             if (fiscalYear is not { } year)
@@ -38,7 +42,10 @@ public static class RollupEndpoints
                 "xlsx" => TypedResults.File(await export.XlsxAsync(year, cancellationToken), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"rollups-FY{year}.xlsx"),
                 _ => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["csv or xlsx"] }),
             };
-        }).RequireAuthorization(Policies.HqReaders);
+        }).RequireAuthorization(Policies.HqReaders)
+            .WithSummary("A year's rollups as a file a person opens in Excel: CSV (UTF-8 with BOM) or XLSX")
+            .WithParameterValues("format", "csv", "xlsx")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         rollups.MapGet("/years", async Task<IResult> (string? by, RollupQueries queries, CancellationToken cancellationToken) =>
         {
             if (!TryDimension(by, out var dimension))
@@ -47,12 +54,19 @@ public static class RollupEndpoints
             }
 
             return TypedResults.Ok(await queries.YearsAsync(dimension, cancellationToken));
-        }).RequireAuthorization(Policies.HqReaders);
+        }).RequireAuthorization(Policies.HqReaders)
+            .WithSummary("Every opened year's rollups side by side, each labelled with its 令和 year")
+            .WithParameterValues("by", Dimensions)
+            .Produces<IReadOnlyList<YearRollup>>();
         rollups.MapPost("/rebuild", async (int? fiscalYear, RollupQueries queries, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RebuildResponse(fiscalYear, await queries.RebuildAsync(fiscalYear, cancellationToken))))
-            .RequireAuthorization(Policies.HqAdmin);
+            .RequireAuthorization(Policies.HqAdmin)
+            .WithSummary("Rebuilds the rollup projection from the reports (one year, or every year)")
+            .Produces<RebuildResponse>();
         return app;
     }
+
+    private static readonly string[] Dimensions = ["viewpoint", "area", "item", "department", "section"];
 
     public static bool TryDimension(string? by, out RollupDimension dimension)
     {

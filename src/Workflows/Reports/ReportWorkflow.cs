@@ -34,6 +34,9 @@ public sealed class ReportWorkflow(
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
 
+    /// <summary>Indicator actuals in one save: a measure has a handful; a body with more is refused before any lookup.</summary>
+    public const int MaxIndicators = 100;
+
     public static readonly JsonSerializerOptions Json = ReportContent.Json;
 
     public async Task<Outcome<ReportView>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
@@ -511,6 +514,11 @@ public sealed class ReportWorkflow(
             {
                 return Outcome.Invalid(field, $"at most {MaxTextLength} characters, no control characters");
             }
+        }
+
+        if (content.Indicators?.Count > MaxIndicators)
+        {
+            return Outcome.Invalid("content.indicators", $"at most {MaxIndicators} indicators");
         }
 
         var codes = new HashSet<string>(StringComparer.Ordinal);
