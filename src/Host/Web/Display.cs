@@ -67,8 +67,61 @@ public static class Display
         "accept" => l["受理"],
         "concur" => l["合議（同意）"],
         "object" => l["合議（異議）"],
+        "comment" => l["意見"],
+        "postReview" => l["後閲"],
         _ => action,
     };
+
+    /// <summary>What happened, said as a finished act (承認しました), for a result list.</summary>
+    public static string ActionDone(IStringLocalizer l, string action) => action switch
+    {
+        "approve" => l["承認しました"],
+        "accept" => l["受理しました"],
+        "concur" => l["合議に同意しました"],
+        _ => l["完了しました"],
+    };
+
+    /// <summary>Is this entry a decision a deputy took for someone (代決), which that person reviews afterwards (後閲)?</summary>
+    public static bool IsDeputyDecision(string action, string? onBehalfOf) =>
+        onBehalfOf is not null && action is "approve" or "return" or "accept" or "concur" or "object";
+
+    /// <summary>A step's place on the route as a word, never by colour or border alone.</summary>
+    public static string StepState(IStringLocalizer l, string state) => state switch
+    {
+        "done" => l["完了"],
+        "current" => l["いまここ"],
+        "skipped" => l["省略"],
+        _ => l["これから"],
+    };
+
+    /// <summary>
+    /// A step's title as the route names it. The titles of the shipped routes have their English;
+    /// a title an administrator wrote stays as written.
+    /// </summary>
+    public static string StepTitle(IStringLocalizer l, string title) => title switch
+    {
+        "担当課の作成・提出" => l["担当課の作成・提出"],
+        "課長決裁" => l["課長決裁"],
+        "課長審査" => l["課長審査"],
+        "部長決裁" => l["部長決裁"],
+        "関係課の合議" => l["関係課の合議"],
+        "推進本部の審査・受理" => l["推進本部の審査・受理"],
+        _ => title,
+    };
+
+    /// <summary>決裁区分 as the plan gives it (a slug): the usual ones in words, any other as written.</summary>
+    public static string ApprovalClass(IStringLocalizer l, string approvalClass) => approvalClass switch
+    {
+        "section-chief" => l["課長専決"],
+        "department-head" => l["部長専決"],
+        "vice-governor" => l["副知事決裁"],
+        "governor" => l["知事決裁"],
+        _ => approvalClass,
+    };
+
+    /// <summary>A role as the journal wrote it (its enum name), in words; null when the entry predates roles in the journal.</summary>
+    public static string? RoleName(IStringLocalizer l, string? role) =>
+        role is not null && Enum.TryParse<Workflows.Organisation.Role>(role, out var parsed) ? Role(l, parsed) : null;
 
     /// <summary>令和7年5月29日 in Japanese, 29 May 2025 in English.</summary>
     public static string Date(DateOnly date)

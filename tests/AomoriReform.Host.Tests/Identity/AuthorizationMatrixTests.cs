@@ -235,6 +235,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET,POST /notifications", _ => Get("/notifications"), Page(_ => HttpStatusCode.OK)),
             new("GET,POST /deputies", _ => Get("/deputies"), Page(_ => HttpStatusCode.OK)),
             new("GET,POST /dashboard", _ => Get("/dashboard?fy=2025"), Page(caller => readers.Contains(caller) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            // HQ's list of 後閲 (reviews of deputies' decisions), under the dashboard's policy.
+            new("GET,POST /post-reviews", _ => Get("/post-reviews?state=all"), Page(caller => readers.Contains(caller) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin", _ => Get("/admin"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/plan", _ => Get("/admin/plan"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/organisation", _ => Get("/admin/organisation"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),

@@ -55,9 +55,59 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
             await ScanAsync(chief, "/deputies", "deputies", width);
         }
 
+        // Approval practice: a 代決 waiting for its 後閲, a recall, a return to a chosen step, what changed
+        // since a return with a comment thread, and 一括承認's confirmation and results. One section per width.
+        var practice = new PracticeApi(host);
+        var practiceSection = width == 1280 ? "jinji" : "joho-system";
+        var ids = await practice.DraftsAsync(practiceSection, 5);
+        await practice.AppointDeputyAsync(practiceSection);
+        await practice.DeputyDecisionAsync(practiceSection, ids[0]);
+        // Its 後閲 past its due date, so that HQ's list shows an overdue one.
+        await host.App.WithDbAsync(db => db.WorkTasks.Where(t => t.ReportId == ids[0] && t.Kind == Workflows.Engine.WorkTaskKind.PostReview)
+            .ExecuteUpdateAsync(t => t.SetProperty(x => x.DueDate, FiscalYearDates.Today.AddDays(-2))));
+        await practice.SubmitAsync(practiceSection, ids[1]);
+        await practice.ActAsync(PracticeApi.Chief(practiceSection), ids[1], "approve");
+        await practice.ReturnedAndResubmittedAsync(practiceSection, ids[2]);
+        await practice.CommentAsync(PracticeApi.Chief(practiceSection), ids[2], "来週の部内会議で確認します。");
+        await practice.SubmitAsync(practiceSection, ids[3]);
+        await practice.SubmitAsync(practiceSection, ids[4]);
+        await using (var chief = await host.NewSessionAsync(width))
+        {
+            await chief.SignInAsync(PracticeApi.Chief(practiceSection));
+            await ScanAsync(chief, $"/reports/{ids[0]}", "report-post-review", width);
+            await ScanAsync(chief, $"/reports/{ids[1]}?confirm=recall", "report-recall-confirm", width);
+            await ScanAsync(chief, $"/reports/{ids[2]}", "report-changes-comments", width);
+            await ScanAsync(chief, "/inbox", "inbox-practice", width);
+            await chief.Page.Locator($"tr[data-report='{ids[3]}'] [data-testid=pick]").CheckAsync();
+            await chief.Page.Locator($"tr[data-report='{ids[4]}'] [data-testid=pick]").CheckAsync();
+            await chief.Page.GetByTestId("bulk-approve").ClickAndWaitAsync();
+            await Assertions.Expect(chief.Page.GetByTestId("bulk-confirm")).ToBeFocusedAsync();
+            await ScanCurrentAsync(chief, "inbox-bulk-confirm", width);
+            await chief.Page.GetByTestId("bulk-run").ClickAndWaitAsync();
+            await Assertions.Expect(chief.Page.GetByTestId("bulk-summary")).ToBeFocusedAsync();
+            await ScanCurrentAsync(chief, "inbox-bulk-results", width);
+        }
+
+        await using (var reviewer = await host.NewSessionAsync(width))
+        {
+            await reviewer.SignInAsync("hq.reviewer@demo.local");
+            await ScanAsync(reviewer, $"/reports/{ids[0]}?confirm=return", "report-return-to-step", width);
+        }
+
         await using (var hq = await host.NewSessionAsync(width))
         {
             await hq.SignInAsync("hq.admin@demo.local");
+            await ScanAsync(hq, "/post-reviews", "post-reviews", width);
+            await Assertions.Expect(hq.Page.Locator($"tr[data-report='{ids[0]}'] [data-testid=overdue]")).ToHaveTextAsync("期限切れ");
+            // 合議: the sections asked and the quorum; a consultation with nobody to ask shows as skipped (省略); 決裁区分 when the plan gives it.
+            var (quorum, skipped) = await ConsultationReportsAsync();
+            await ScanAsync(hq, $"/reports/{quorum}", "report-consultation", width);
+            await Assertions.Expect(hq.Page.GetByTestId("consulted")).ToContainTextAsync("3課のうち2課の同意で次へ進みます");
+            await Assertions.Expect(hq.Page.GetByTestId("approval-class")).ToHaveTextAsync("部長専決");
+            await ScanAsync(hq, $"/reports/{skipped}", "report-consultation-skipped", width);
+            await Assertions.Expect(hq.Page.Locator("[data-step=consultation]")).ToHaveAttributeAsync("data-state", "skipped");
+            await Assertions.Expect(hq.Page.Locator("[data-step=consultation]")).ToContainTextAsync("省略");
+            await ScanAsync(hq, "/post-reviews?state=all&overdue=false&fy=2025", "post-reviews-filtered", width);
             await ScanAsync(hq, "/dashboard?fy=2025", "dashboard", width);
             await ScanAsync(hq, "/dashboard?fy=2025&by=section", "dashboard-section", width);
             await ScanAsync(hq, "/admin", "admin", width);
@@ -118,6 +168,23 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
         await Assertions.Expect(page.GetByTestId("action-message")).ToBeFocusedAsync();
         await Assertions.Expect(page.GetByTestId("action-message")).ToContainTextAsync("提出しました");
         Assert.Equal("MostlyOnTrack", await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == reportId).Select(r => r.Content.Progress.ToString()).SingleAsync()));
+    }
+
+    /// <summary>
+    /// Two reports on the consultation route: the one whose measure asks three sections with a quorum of
+    /// two (given a 決裁区分 and the rule that chose its route), and one whose measure names no section to ask.
+    /// </summary>
+    private async Task<(Guid Quorum, Guid Skipped)> ConsultationReportsAsync()
+    {
+        var reports = await host.App.WithDbAsync(db => db.ProgressReports
+            .Where(r => r.FiscalYear == 2025 && r.RouteName == "progress-report-consult").OrderBy(r => r.MeasureCode)
+            .Select(r => new { r.Id, r.ConsultRequired }).ToListAsync());
+        var quorum = reports.First(r => r.ConsultRequired == 2).Id;
+        var skipped = reports.First(r => r.ConsultRequired is null).Id;
+        await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == quorum)
+            .ExecuteUpdateAsync(r => r.SetProperty(x => x.ApprovalClass, "department-head").SetProperty(x => x.RouteRule, "合議のある取組は関係課合議のルート")));
+        await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == skipped).ExecuteUpdateAsync(r => r.SetProperty(x => x.ConsultSections, string.Empty)));
+        return (quorum, skipped);
     }
 
     /// <summary>A report of another section, submitted, so that its chief may return it.</summary>

@@ -47,8 +47,8 @@ public sealed class BrowserHost : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
     }
 
-    /// <summary>A fresh browser context (its own cookies) at a width, with CSP and console errors collected.</summary>
-    public async Task<Session> NewSessionAsync(int width = 1280)
+    /// <summary>A fresh browser context (its own cookies) at a width, with CSP and console errors collected; optionally without script.</summary>
+    public async Task<Session> NewSessionAsync(int width = 1280, bool javaScript = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -56,6 +56,7 @@ public sealed class BrowserHost : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = 900 },
             Locale = "ja-JP",
             TimezoneId = "Asia/Tokyo",
+            JavaScriptEnabled = javaScript,
         });
         var page = await context.NewPageAsync();
         var session = new Session(context, page, this);

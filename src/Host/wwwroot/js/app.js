@@ -58,13 +58,46 @@
     }
   });
 
-  document.addEventListener('DOMContentLoaded', focusMessage);
+  // 一括承認: a "select all" checkbox for the rows that may be decided in bulk. Without script the
+  // page offers a link that renders them all checked; with it, the checkbox replaces the link.
+  function enhanceSelectAll() {
+    document.querySelectorAll('[data-js-only]').forEach((element) => { element.hidden = false; });
+    document.querySelectorAll('[data-no-js]').forEach((element) => { element.hidden = true; });
+    document.querySelectorAll('[data-select-all]').forEach(syncSelectAll);
+  }
+
+  function picks(selectAll) {
+    return Array.from(selectAll.form ? selectAll.form.querySelectorAll('input[type="checkbox"][name="Pick"]') : []);
+  }
+
+  function syncSelectAll(selectAll) {
+    const boxes = picks(selectAll);
+    const checked = boxes.filter((box) => box.checked).length;
+    selectAll.checked = boxes.length > 0 && checked === boxes.length;
+    selectAll.indeterminate = checked > 0 && checked < boxes.length;
+  }
+
+  document.addEventListener('change', (event) => {
+    const target = event.target;
+    if (target.matches && target.matches('[data-select-all]')) {
+      picks(target).forEach((box) => { box.checked = target.checked; });
+    } else if (target.matches && target.matches('input[type="checkbox"][name="Pick"]') && target.form) {
+      target.form.querySelectorAll('[data-select-all]').forEach(syncSelectAll);
+    }
+  });
+
+  function onLoad(enhanced) {
+    enhanceSelectAll();
+    focusMessage(enhanced);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => onLoad(false));
   if (window.Blazor && window.Blazor.addEventListener) {
-    window.Blazor.addEventListener('enhancedload', () => focusMessage(true));
+    window.Blazor.addEventListener('enhancedload', () => onLoad(true));
   } else {
     document.addEventListener('DOMContentLoaded', () => {
       if (window.Blazor && window.Blazor.addEventListener) {
-        window.Blazor.addEventListener('enhancedload', () => focusMessage(true));
+        window.Blazor.addEventListener('enhancedload', () => onLoad(true));
       }
     });
   }
