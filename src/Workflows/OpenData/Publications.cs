@@ -109,7 +109,7 @@ public sealed partial class Publications(ReformDbContext db, TimeProvider time, 
 
     /// <summary>Every publication, withdrawn ones too, newest year first: HQ's record of what was public when.</summary>
     public async Task<IReadOnlyList<PublicationView>> HistoryAsync(CancellationToken cancellationToken) =>
-        (await db.Publications.AsNoTracking().OrderByDescending(p => p.FiscalYear).ThenByDescending(p => p.PublishedAt)
+        (await db.Publications.AsNoTracking().OrderByDescending(p => p.FiscalYear).ThenBy(p => p.WithdrawnAt != null).ThenByDescending(p => p.PublishedAt)
             .Select(p => new Publication
             {
                 Id = p.Id, FiscalYear = p.FiscalYear, PublishedAt = p.PublishedAt, PublishedById = p.PublishedById, PublishedBy = p.PublishedBy,
