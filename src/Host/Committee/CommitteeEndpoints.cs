@@ -23,7 +23,7 @@ public static class CommitteeEndpoints
             .Produces<IReadOnlyList<OpinionView>>();
         app.MapGet("/api/reports/{id:guid}/previous-opinions", PreviousAsync).WithTags("Committee").RequireAuthorization(Policies.SignedIn)
             .WithSummary("The previous fiscal year's opinions on the report's measure and item, with HQ's responses (404 for a report the caller may not see)")
-            .Produces<PreviousOpinions>().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<PreviousYearOpinions>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -29,7 +29,10 @@ public sealed record OpinionView(
 public sealed record OpinionFilter(int? FiscalYear, bool Unanswered = false, string? MeasureCode = null);
 
 /// <summary>The previous year's opinions on a report's measure and on its item, with HQ's responses.</summary>
-public sealed record PreviousOpinions(int FiscalYear, IReadOnlyList<OpinionView> Opinions);
+public sealed record PreviousYearOpinions(int FiscalYear, IReadOnlyList<OpinionView> Opinions);
+
+/// <summary>An accepted report as the committee's page lists it, under its viewpoint.</summary>
+public sealed record AcceptedReport(Guid Id, string MeasureCode, string MeasureTitle, string ItemCode, string ViewpointCode, string ViewpointTitle, string SectionName);
 
 /// <summary>
 /// The committee's opinions (意見) and HQ's responses (対応方針). Members of the committee (role
@@ -174,7 +177,7 @@ public sealed class CommitteeOpinions(ReformDbContext db, TimeProvider time, Jou
     /// For a report's page and form: the opinions of the fiscal year before the report's, on its
     /// measure and on its item, with HQ's responses. NotFound when the caller may not see the report.
     /// </summary>
-    public async Task<Outcome<PreviousOpinions>> PreviousForReportAsync(Guid reportId, Caller caller, CancellationToken cancellationToken)
+    public async Task<Outcome<PreviousYearOpinions>> PreviousForReportAsync(Guid reportId, Caller caller, CancellationToken cancellationToken)
     {
         if (await workflow.LoadAsync(reportId, caller, tracking: false, cancellationToken) is not { } found)
         {
@@ -187,8 +190,30 @@ public sealed class CommitteeOpinions(ReformDbContext db, TimeProvider time, Jou
             .Where(o => o.FiscalYear == previous && (o.MeasureCode == report.MeasureCode || o.ItemCode == report.ItemCode))
             .OrderBy(o => o.MeasureCode == null).ThenBy(o => o.At).ThenBy(o => o.Id)
             .ToListAsync(cancellationToken);
-        return Outcome.Ok(new PreviousOpinions(previous, await ViewsAsync(opinions, cancellationToken)));
+        return Outcome.Ok(new PreviousYearOpinions(previous, await ViewsAsync(opinions, cancellationToken)));
     }
+
+    /// <summary>The accepted reports of a year, by measure code, each with its viewpoint: what the committee reads.</summary>
+    public async Task<IReadOnlyList<AcceptedReport>> AcceptedAsync(int fiscalYear, CancellationToken cancellationToken)
+    {
+        var reports = await db.ProgressReports.AsNoTracking()
+            .Where(r => r.FiscalYear == fiscalYear && r.Status == Engine.RouteDefinition.AcceptedStatus)
+            .Join(db.Measures, r => r.MeasureId, m => m.Id, (r, m) => new { r.Id, r.MeasureCode, m.Title, r.ItemCode, r.SectionCode })
+            .ToListAsync(cancellationToken);
+        var areas = await db.Areas.AsNoTracking().ToDictionaryAsync(a => a.Code, a => a.ViewpointCode, cancellationToken);
+        var items = await db.PlanItems.AsNoTracking().ToDictionaryAsync(i => i.Code, i => i.AreaCode, cancellationToken);
+        var viewpoints = await db.Viewpoints.AsNoTracking().ToDictionaryAsync(v => v.Code, v => v.Title, cancellationToken);
+        var sections = await db.Sections.AsNoTracking().ToDictionaryAsync(s => s.Code, s => s.Name, cancellationToken);
+        return reports.OrderBy(r => r.MeasureCode, StringComparer.Ordinal).Select(r =>
+        {
+            var viewpoint = areas[items[r.ItemCode]];
+            return new AcceptedReport(r.Id, r.MeasureCode, r.Title, r.ItemCode, viewpoint, viewpoints[viewpoint], sections.GetValueOrDefault(r.SectionCode, r.SectionCode));
+        }).ToList();
+    }
+
+    /// <summary>The plan's items, in order, for the choice of what an opinion is about.</summary>
+    public async Task<IReadOnlyList<(string Code, string Title)>> ItemsAsync(CancellationToken cancellationToken) =>
+        (await db.PlanItems.AsNoTracking().OrderBy(i => i.Order).Select(i => new { i.Code, i.Title }).ToListAsync(cancellationToken)).Select(i => (i.Code, i.Title)).ToList();
 
     /// <summary>Required, at most <see cref="MaxTextLength"/> characters, line breaks and tabs but no other control characters.</summary>
     public static string? TextProblem(string? text) =>

@@ -180,10 +180,10 @@ public abstract class CommitteeOpinionsTests(Profile profile) : IAsyncLifetime
         var report2025 = await services.Db(db => db.ProgressReports.Where(r => r.MeasureCode == Measure && r.FiscalYear == 2025).Select(r => r.Id).SingleAsync());
 
         var staff = await As("staff");
-        var previous = await services.In<CommitteeOpinions, Outcome<PreviousOpinions>>(o => o.PreviousForReportAsync(report2026, staff, CancellationToken.None)).OkAsync();
-        var none = await services.In<CommitteeOpinions, Outcome<PreviousOpinions>>(o => o.PreviousForReportAsync(report2025, staff, CancellationToken.None)).OkAsync();
+        var previous = await services.In<CommitteeOpinions, Outcome<PreviousYearOpinions>>(o => o.PreviousForReportAsync(report2026, staff, CancellationToken.None)).OkAsync();
+        var none = await services.In<CommitteeOpinions, Outcome<PreviousYearOpinions>>(o => o.PreviousForReportAsync(report2025, staff, CancellationToken.None)).OkAsync();
         var otherSection = await As("jinji.staff");
-        var hidden = await services.In<CommitteeOpinions, Outcome<PreviousOpinions>>(o => o.PreviousForReportAsync(report2026, otherSection, CancellationToken.None));
+        var hidden = await services.In<CommitteeOpinions, Outcome<PreviousYearOpinions>>(o => o.PreviousForReportAsync(report2026, otherSection, CancellationToken.None));
 
         Assert.Equal(2025, previous.FiscalYear);
         Assert.Equal([onMeasure.Id, onItem.Id], previous.Opinions.Select(o => o.Id));
