@@ -53,6 +53,10 @@ public static class OpenDataEndpoints
                 ServeAsync(fiscalYear, http, service, options.Value, f => (f.Fields, "application/json; charset=utf-8", f.FieldsTag, null), cancellationToken))
             .WithSummary("The field dictionary of a published year: each field's JSON name, CSV header, type and meaning, and how the CSV is written (anonymous)")
             .Produces<FieldGuide>().Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        // Anything else under /open-data is not found for anyone (rather than a sign-in challenge).
+        files.MapGet("/{**rest}", (string? rest) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                detail: "No such open-data file. GET /open-data lists the published years and their files."))
+            .ExcludeFromDescription();
         return app;
     }
 
