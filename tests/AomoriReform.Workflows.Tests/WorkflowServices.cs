@@ -1,11 +1,13 @@
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.OpenData;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
@@ -61,6 +63,8 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.AddRollups();
         builder.AddReminders();
         builder.AddWorkspaces();
+        builder.AddCommittee();
+        builder.AddOpenData();
         builder.Services.AddIdentityCore<ReformUser>();
         var time = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);

@@ -31,6 +31,15 @@ public static class Policies
     /// <summary>Section chiefs and department heads: naming a deputy.</summary>
     public const string DeputyAppointers = nameof(DeputyAppointers);
 
+    /// <summary>Members of the reform promotion committee (推進委員会): writing opinions.</summary>
+    public const string Committee = nameof(Committee);
+
+    /// <summary>Headquarters reviewers and administrators: responding to the committee's opinions.</summary>
+    public const string HqStaff = nameof(HqStaff);
+
+    /// <summary>The committee and headquarters: the committee's page.</summary>
+    public const string CommitteeReaders = nameof(CommitteeReaders);
+
     /// <summary>The roles each policy admits; an empty set admits every role.</summary>
     public static IReadOnlyDictionary<string, Role[]> Roles { get; } = new Dictionary<string, Role[]>
     {
@@ -39,6 +48,9 @@ public static class Policies
         [AuditReaders] = [Role.Auditor, Role.HqAdmin],
         [HqReaders] = [Role.HqReviewer, Role.HqAdmin, Role.Committee, Role.Auditor],
         [DeputyAppointers] = [Role.SectionChief, Role.DepartmentHead],
+        [Committee] = [Role.Committee],
+        [HqStaff] = [Role.HqReviewer, Role.HqAdmin],
+        [CommitteeReaders] = [Role.Committee, Role.HqReviewer, Role.HqAdmin],
     };
 
     public static AuthorizationBuilder AddReformPolicies(this AuthorizationBuilder builder)

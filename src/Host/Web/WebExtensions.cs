@@ -35,9 +35,10 @@ public static class WebExtensions
         return builder;
     }
 
-    /// <summary>Is this request for the API (JSON, problem details) rather than a page?</summary>
+    /// <summary>Is this request for the API (JSON, problem details) rather than a page? The open-data files are data too.</summary>
     public static bool IsApi(this HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/health") || request.Path.StartsWithSegments("/openapi");
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/health") || request.Path.StartsWithSegments("/openapi")
+        || request.Path.StartsWithSegments("/open-data");
 
     /// <summary>Pages that libraries render (the API reference, the job dashboard), not ours.</summary>
     public static bool IsLibraryPage(this HttpRequest request) =>

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.OpenData;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Plan;
 using AomoriReform.Workflows.Reminders;
@@ -49,6 +51,9 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<SentReminder> SentReminders => Set<SentReminder>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<CommitteeOpinion> CommitteeOpinions => Set<CommitteeOpinion>();
+    public DbSet<OpinionResponse> OpinionResponses => Set<OpinionResponse>();
+    public DbSet<Publication> Publications => Set<Publication>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -362,6 +367,44 @@ public abstract class ReformDbContext(DbContextOptions options)
             sent.ToTable("sent_reminders");
             sent.HasKey(s => new { s.TaskId, s.Kind, s.Key });
             sent.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
+        });
+
+        builder.Entity<CommitteeOpinion>(opinion =>
+        {
+            opinion.ToTable("committee_opinions");
+            opinion.Property(o => o.Id).ValueGeneratedNever();
+            opinion.Property(o => o.MeasureCode).HasMaxLength(32);
+            opinion.Property(o => o.ItemCode).HasMaxLength(16);
+            opinion.Property(o => o.Text).HasMaxLength(4000);
+            opinion.Property(o => o.AuthorId).HasMaxLength(64);
+            opinion.Property(o => o.Author).HasMaxLength(100);
+            opinion.HasIndex(o => new { o.FiscalYear, o.MeasureCode });
+            opinion.HasIndex(o => new { o.FiscalYear, o.ItemCode });
+        });
+
+        builder.Entity<OpinionResponse>(response =>
+        {
+            response.ToTable("opinion_responses");
+            // Two revisions racing for the same number: one wins, the other is told to read again.
+            response.HasIndex(r => new { r.OpinionId, r.Revision }).IsUnique();
+            response.Property(r => r.Text).HasMaxLength(4000);
+            response.Property(r => r.AuthorId).HasMaxLength(64);
+            response.Property(r => r.Author).HasMaxLength(100);
+            response.HasOne<CommitteeOpinion>().WithMany().HasForeignKey(r => r.OpinionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Publication>(publication =>
+        {
+            publication.ToTable("publications");
+            publication.Property(p => p.Id).ValueGeneratedNever();
+            publication.Property(p => p.PublishedById).HasMaxLength(64);
+            publication.Property(p => p.PublishedBy).HasMaxLength(100);
+            publication.Property(p => p.WithdrawnById).HasMaxLength(64);
+            publication.Property(p => p.WithdrawnBy).HasMaxLength(100);
+            publication.Property(p => p.Sha256).HasMaxLength(64);
+            // One current (not withdrawn) publication per year, on any host: a second publish fails here.
+            publication.HasIndex(p => p.FiscalYear).IsUnique().HasDatabaseName("ix_publications_current").HasFilter("withdrawn_at IS NULL");
+            publication.HasIndex(p => new { p.FiscalYear, p.PublishedAt });
         });
     }
 }

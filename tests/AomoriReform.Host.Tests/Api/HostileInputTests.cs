@@ -49,7 +49,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         database = await TestDatabase.CreateAsync(Profile.Production);
         app = new ReformApp(database, "Development", time: time);
-        foreach (var who in new[] { "hq.admin", $"{Section}.staff", $"{Section}.chief" })
+        foreach (var who in new[] { "hq.admin", $"{Section}.staff", $"{Section}.chief", "committee" })
         {
             clients[who] = await app.SignedInAsync($"{who}@demo.local");
         }
@@ -113,6 +113,13 @@ public sealed class HostileInputTests : IAsyncLifetime
             new("post-review", $"{Section}.chief", HttpMethod.Post, $"/api/reports/{submitted}/post-review", new JsonObject { ["comment"] = "確認" }, [], ["comment"]),
             new("deputy", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
                 new JsonObject { ["deputyEmail"] = "nobody@fuzz.example", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
+            // A year outside the plan: every mutation of an opinion is refused (the text is free, the codes are not).
+            new("opinion", "committee", HttpMethod.Post, "/api/opinions",
+                new JsonObject { ["fiscalYear"] = 2099, ["measureCode"] = reports[0].MeasureCode, ["text"] = "意見" }, ["fiscalYear", "text"], ["text"]),
+            // An opinion that does not exist: a valid response is 404, an invalid one 400.
+            new("opinion-response", "hq.admin", HttpMethod.Post, $"/api/opinions/{Guid.NewGuid()}/response", new JsonObject { ["text"] = "対応方針" }, ["text"], ["text"]),
+            // The year has no accepted report yet: nothing to publish (409).
+            new("publish", "hq.admin", HttpMethod.Post, "/api/publications", new JsonObject { ["fiscalYear"] = 2025 }, ["fiscalYear"], []),
             // An existing but ineligible deputy (a read-only role), so every mutation is refused too.
             new("deputy-ineligible", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
                 new JsonObject { ["deputyEmail"] = "committee@demo.local", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
@@ -371,6 +378,28 @@ public sealed class HostileInputTests : IAsyncLifetime
         foreach (var query in new[] { "from=abc", "to=1e3", "from=99", "to=0" })
         {
             yield return new($"changes {query}", $"{Section}.chief", HttpMethod.Get, $"/api/reports/{submitted}/changes?{query}", null, Expect.BadRequest);
+        }
+
+        foreach (var query in new[] { "fiscalYear=abc", "fiscalYear=1e10", "unanswered=maybe", "fiscalYear=2025%27%20OR%201%3D1" })
+        {
+            yield return new($"opinions {query}", "hq.admin", HttpMethod.Get, $"/api/opinions?{query}", null, Expect.BadRequest);
+        }
+
+        foreach (var path in new[] { "/open-data/abc/progress.csv", "/open-data/2025/progress.csv", "/open-data/1999/progress.json", "/open-data/2025/fields.json",
+            "/open-data/2025/progress.xml", "/open-data/2025/%2e%2e%2fsecret", "/open-data/99999999999/progress.json" })
+        {
+            yield return new($"open data {path}", "anonymous", HttpMethod.Get, path, null, Expect.ClientError);
+        }
+
+        foreach (var year in new[] { "2025", "abc", "1e3", "-1" })
+        {
+            yield return new($"withdraw {year}", "hq.admin", HttpMethod.Delete, $"/api/publications/{year}", null, Expect.ClientError);
+        }
+
+        foreach (var id in new[] { "not-a-guid", "1%27%20OR%201%3D1" })
+        {
+            yield return new($"respond to {id}", "hq.admin", HttpMethod.Post, $"/api/opinions/{id}/response", JsonContent.Create(new { text = "x" }), Expect.ClientError);
+            yield return new($"previous opinions of {id}", $"{Section}.staff", HttpMethod.Get, $"/api/reports/{id}/previous-opinions", null, Expect.ClientError);
         }
 
         foreach (var query in new[] { "state=closed", "overdue=perhaps", "fiscalYear=x", "page=0" })

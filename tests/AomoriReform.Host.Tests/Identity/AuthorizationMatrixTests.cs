@@ -149,6 +149,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         Assert.Equal(1, await app.WithDbAsync(db => db.WorkTasks.CountAsync(t => t.ReportId == reviewed && t.Kind == AomoriReform.Workflows.Engine.WorkTaskKind.PostReview)));
 
         string[] readers = ["hq.reviewer", "hq.admin", "committee", "auditor"];
+        var opinionWritten = await clients["committee"].PostAsJsonAsync("/api/opinions", new { fiscalYear = 2024, text = "matrix" });
+        Assert.Equal(HttpStatusCode.Created, opinionWritten.StatusCode);
+        var opinion = (await opinionWritten.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
         string[] appointers = ["own.chief", "other.chief", "own.head", "other.head"];
         var rows = new List<Row>
         {
@@ -191,6 +194,21 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                 Content = JsonContent.Create(new { items = new[] { new { id = commented, version = await VersionOf(commented) } } }),
             }, Everyone(HttpStatusCode.OK)),
             new("GET /api/post-reviews", _ => Get("/api/post-reviews"), Only(HttpStatusCode.OK, readers)),
+            // The committee's opinions: members write, HQ answers, HQ readers list; a report's previous-year opinions follow its visibility.
+            new("POST /api/opinions/", _ => Post("/api/opinions", new { fiscalYear = 2025, itemCode = "1.1.1", text = "matrix" }), Only(HttpStatusCode.Created, "committee")),
+            new("POST /api/opinions/{id:guid}/response", _ => Post($"/api/opinions/{opinion}/response", new { text = "matrix" }), Only(HttpStatusCode.OK, "hq.reviewer", "hq.admin")),
+            new("GET /api/opinions/", _ => Get("/api/opinions?fiscalYear=2024&unanswered=true"), Only(HttpStatusCode.OK, readers)),
+            new("GET /api/reports/{id:guid}/previous-opinions", _ => Get($"/api/reports/{read}/previous-opinions"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            // Publishing: HQ admins get past the policy to the 400 (a year outside the plan) and the 404 (a year not published); nothing changes.
+            new("POST /api/publications/", _ => Post("/api/publications", new { fiscalYear = 2099 }), Only(HttpStatusCode.BadRequest, "hq.admin")),
+            new("DELETE /api/publications/{fiscalYear:int}", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Delete, "/api/publications/2024")), Only(HttpStatusCode.NotFound, "hq.admin")),
+            new("GET /api/publications/", _ => Get("/api/publications"), Only(HttpStatusCode.OK, readers)),
+            // The open data is anonymous, published years only.
+            new("GET /open-data/", _ => Get("/open-data"), Anyone(HttpStatusCode.OK)),
+            new("GET /open-data/{fiscalYear:int}/progress.csv", _ => Get("/open-data/2025/progress.csv"), Anyone(HttpStatusCode.NotFound)),
+            new("GET /open-data/{fiscalYear:int}/progress.json", _ => Get("/open-data/2025/progress.json"), Anyone(HttpStatusCode.NotFound)),
+            new("GET /open-data/{fiscalYear:int}/fields.json", _ => Get("/open-data/2025/fields.json"), Anyone(HttpStatusCode.NotFound)),
+            new("GET /open-data/{**rest}", _ => Get("/open-data/2025/secret.txt"), Anyone(HttpStatusCode.NotFound)),
             new("GET /api/inbox", _ => Get("/api/inbox"), Everyone(HttpStatusCode.OK)),
             new("GET /api/audit/verify", _ => Get("/api/audit/verify"), Only(HttpStatusCode.OK, "auditor", "hq.admin")),
             // An invalid appointment: appointers get past the policy to the 400, nothing is stored.
@@ -234,6 +252,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET,POST /reports/{Id:guid}/edit", _ => Get($"/reports/{read}/edit"), Page(caller => SeeOwnReports.Contains(caller) ? HttpStatusCode.OK : HttpStatusCode.NotFound)),
             new("GET,POST /notifications", _ => Get("/notifications"), Page(_ => HttpStatusCode.OK)),
             new("GET,POST /deputies", _ => Get("/deputies"), Page(_ => HttpStatusCode.OK)),
+            new("GET,POST /committee", _ => Get("/committee?fy=2024"), Page(caller => caller is "committee" or "hq.reviewer" or "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            new("GET,POST /kenmin", _ => Get("/kenmin"), Anyone(HttpStatusCode.OK)),
             new("GET,POST /dashboard", _ => Get("/dashboard?fy=2025"), Page(caller => readers.Contains(caller) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             // HQ's list of 後閲 (reviews of deputies' decisions), under the dashboard's policy.
             new("GET,POST /post-reviews", _ => Get("/post-reviews?state=all"), Page(caller => readers.Contains(caller) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),

@@ -120,6 +120,109 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("check_ins", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.CommitteeOpinion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("author");
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("author_id");
+
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<string>("ItemCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("item_code");
+
+                    b.Property<string>("MeasureCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("measure_code");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_committee_opinions");
+
+                    b.HasIndex("FiscalYear", "ItemCode")
+                        .HasDatabaseName("ix_committee_opinions_fiscal_year_item_code");
+
+                    b.HasIndex("FiscalYear", "MeasureCode")
+                        .HasDatabaseName("ix_committee_opinions_fiscal_year_measure_code");
+
+                    b.ToTable("committee_opinions", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.OpinionResponse", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("author");
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("author_id");
+
+                    b.Property<Guid>("OpinionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("opinion_id");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_opinion_responses");
+
+                    b.HasIndex("OpinionId", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("ix_opinion_responses_opinion_id_revision");
+
+                    b.ToTable("opinion_responses", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -322,6 +425,79 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_processed_messages_processed_at");
 
                     b.ToTable("processed_messages", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.OpenData.Publication", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<int>("MeasureCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("measure_count");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("published_by");
+
+                    b.Property<string>("PublishedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("published_by_id");
+
+                    b.Property<int>("Redactions")
+                        .HasColumnType("integer")
+                        .HasColumnName("redactions");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<string>("Snapshot")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("snapshot");
+
+                    b.Property<DateTime?>("WithdrawnAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("withdrawn_at");
+
+                    b.Property<string>("WithdrawnBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("withdrawn_by");
+
+                    b.Property<string>("WithdrawnById")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("withdrawn_by_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_publications");
+
+                    b.HasIndex("FiscalYear")
+                        .IsUnique()
+                        .HasDatabaseName("ix_publications_current")
+                        .HasFilter("withdrawn_at IS NULL");
+
+                    b.HasIndex("FiscalYear", "PublishedAt")
+                        .HasDatabaseName("ix_publications_fiscal_year_published_at");
+
+                    b.ToTable("publications", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Organisation.Department", b =>
@@ -1575,6 +1751,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_deputies_asp_net_users_principal_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.OpinionResponse", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Committee.CommitteeOpinion", null)
+                        .WithMany()
+                        .HasForeignKey("OpinionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_opinion_responses_committee_opinions_opinion_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>

@@ -115,6 +115,107 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("check_ins", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.CommitteeOpinion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author");
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_id");
+
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<string>("ItemCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_code");
+
+                    b.Property<string>("MeasureCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("measure_code");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_committee_opinions");
+
+                    b.HasIndex("FiscalYear", "ItemCode")
+                        .HasDatabaseName("ix_committee_opinions_fiscal_year_item_code");
+
+                    b.HasIndex("FiscalYear", "MeasureCode")
+                        .HasDatabaseName("ix_committee_opinions_fiscal_year_measure_code");
+
+                    b.ToTable("committee_opinions", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.OpinionResponse", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author");
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_id");
+
+                    b.Property<Guid>("OpinionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("opinion_id");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_opinion_responses");
+
+                    b.HasIndex("OpinionId", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("ix_opinion_responses_opinion_id_revision");
+
+                    b.ToTable("opinion_responses", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -315,6 +416,79 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_processed_messages_processed_at");
 
                     b.ToTable("processed_messages", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.OpenData.Publication", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<int>("MeasureCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("measure_count");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_by");
+
+                    b.Property<string>("PublishedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_by_id");
+
+                    b.Property<int>("Redactions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redactions");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<string>("Snapshot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("snapshot");
+
+                    b.Property<DateTime?>("WithdrawnAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("withdrawn_at");
+
+                    b.Property<string>("WithdrawnBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("withdrawn_by");
+
+                    b.Property<string>("WithdrawnById")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("withdrawn_by_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_publications");
+
+                    b.HasIndex("FiscalYear")
+                        .IsUnique()
+                        .HasDatabaseName("ix_publications_current")
+                        .HasFilter("withdrawn_at IS NULL");
+
+                    b.HasIndex("FiscalYear", "PublishedAt")
+                        .HasDatabaseName("ix_publications_fiscal_year_published_at");
+
+                    b.ToTable("publications", (string)null);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Organisation.Department", b =>
@@ -1556,6 +1730,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_deputies_asp_net_users_principal_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Committee.OpinionResponse", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Committee.CommitteeOpinion", null)
+                        .WithMany()
+                        .HasForeignKey("OpinionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_opinion_responses_committee_opinions_opinion_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>

@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace AomoriReform.Tests.Web;
+
+/// <summary>
+/// The committee's opinion reaching next year's drafting section, and the residents' page, as people
+/// meet them in Chromium: screenshots, no horizontal scroll at 1280 and 390 px, an axe scan of each page.
+/// </summary>
+[Collection(SharedHost.Name)]
+public sealed class CommitteeAndOpenDataTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    private const string Section = "gyosei-keiei";
+
+    [Fact]
+    public async Task A_committee_member_writes_an_opinion_HQ_responds_and_next_years_form_shows_both_to_the_drafting_staff()
+    {
+        await host.OpenCheckInAsync(2025, FiscalYearDates.Today.AddDays(60));
+        await host.OpenCheckInAsync(2026, FiscalYearDates.Today.AddDays(60));
+        var (report2025, measure) = await AcceptedReportAsync(0);
+        var report2026 = await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.MeasureCode == measure && r.FiscalYear == 2026).Select(r => r.Id).SingleAsync());
+        const string opinionText = "組織の見直しの効果を、件数だけでなく業務時間の削減でも示してほしい。";
+        const string responseText = "次年度の報告から、見直しによる業務時間の削減も指標に加えて報告します。";
+
+        await using (var committee = await host.NewSessionAsync())
+        {
+            await committee.SignInAsync("committee@demo.local");
+            await committee.Page.GotoAsync("/committee?fy=2025");
+            await Assertions.Expect(committee.Page.Locator("h1")).ToHaveTextAsync("推進委員会");
+            await committee.Page.Locator($"a[href*='about=measure:{measure}']").ClickAndWaitAsync();
+            await Assertions.Expect(committee.Page.Locator("#opinion-about")).ToHaveValueAsync($"measure:{measure}");
+            await committee.Page.FillAsync("#opinion-text", opinionText);
+            await committee.Page.GetByTestId("opinion-submit").ClickAndWaitAsync();
+            await Assertions.Expect(committee.Page.GetByTestId("committee-done")).ToBeVisibleAsync();
+            var written = committee.Page.GetByTestId("opinion").Filter(new() { HasText = opinionText });
+            await Assertions.Expect(written.GetByTestId("unanswered")).ToContainTextAsync("対応方針が未作成です");
+            await ScanCurrentAsync(committee, "committee-written", 1280);
+        }
+
+        await using (var hq = await host.NewSessionAsync())
+        {
+            await hq.SignInAsync("hq.reviewer@demo.local");
+            await hq.Page.GotoAsync("/committee?fy=2025&unanswered=true");
+            var unanswered = hq.Page.GetByTestId("opinion").Filter(new() { HasText = opinionText });
+            await unanswered.GetByTestId("respond-link").ClickAndWaitAsync();
+            await hq.Page.FillAsync("#respond-text", responseText);
+            await ScanCurrentAsync(hq, "committee-respond", 1280);
+            await hq.Page.GetByTestId("respond-submit").ClickAndWaitAsync();
+            var answered = hq.Page.GetByTestId("opinion").Filter(new() { HasText = opinionText });
+            await Assertions.Expect(answered.GetByTestId("response")).ToHaveTextAsync(responseText);
+            await Assertions.Expect(answered).ToHaveAttributeAsync("data-answered", "true");
+            await ScanCurrentAsync(hq, "committee-answered", 1280);
+        }
+
+        await using var staff = await host.NewSessionAsync(390);
+        await staff.SignInAsync($"{Section}.staff@demo.local");
+        await staff.Page.GotoAsync($"/reports/{report2026}/edit");
+        var panel = staff.Page.GetByTestId("previous-opinions");
+        await Assertions.Expect(panel.Locator("h2")).ToHaveTextAsync("令和7年度の推進委員会の意見と対応方針");
+        await Assertions.Expect(panel).ToContainTextAsync(opinionText);
+        await Assertions.Expect(panel.GetByTestId("previous-response")).ToHaveTextAsync(responseText);
+        await ScanCurrentAsync(staff, "report-edit-previous-opinions", 390);
+        await staff.Page.GotoAsync($"/reports/{report2026}");
+        await Assertions.Expect(staff.Page.GetByTestId("previous-opinions")).ToContainTextAsync(opinionText);
+        // The year the opinion is about shows nothing of it: it is for the next year.
+        await staff.Page.GotoAsync($"/reports/{report2025}");
+        await Assertions.Expect(staff.Page.GetByTestId("previous-opinions")).ToHaveCountAsync(0);
+    }
+
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(390)]
+    public async Task The_residents_page_shows_progress_by_viewpoint_and_area_without_sign_in(int width)
+    {
+        await host.OpenCheckInAsync(2025, FiscalYearDates.Today.AddDays(60));
+        await AcceptedReportAsync(1, "OnTrack");
+        await AcceptedReportAsync(2, "Delayed");
+        using (var admin = await host.App.SignedInAsync("hq.admin@demo.local"))
+        {
+            // Published once for both widths (the second run finds it published: 409).
+            var published = await admin.PostAsJsonAsync("/api/publications", new { fiscalYear = 2025 });
+            Assert.True(published.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.Conflict, $"{(int)published.StatusCode}");
+        }
+
+        await using var resident = await host.NewSessionAsync(width);
+        var response = await resident.Page.GotoAsync("/kenmin");
+        Assert.Equal(200, response!.Status);
+        var page = resident.Page;
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("行財政改革の取組の進み具合");
+        // No signed-in header: no menu, no account, no sign-out.
+        await Assertions.Expect(page.Locator(".site-nav")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("form[action='/signout']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("summary-text")).ToContainTextAsync("令和7年度");
+        await Assertions.Expect(page.Locator("[data-testid=progress-table] tr.progress-table__viewpoint[data-code='1'] th")).ToContainTextAsync("県庁機能の抜本的な強化と人材の活躍");
+        await Assertions.Expect(page.Locator("[data-testid=progress-table] tr.progress-table__area[data-code='1.1']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("progress-chart")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("data-links").Locator("a[href='/open-data/2025/progress.csv']")).ToBeVisibleAsync();
+        await ScanCurrentAsync(resident, "kenmin", width);
+
+        await page.ClickAsync("a[hreflang=en]");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Progress of the administrative and fiscal reform");
+        Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+        await ScanCurrentAsync(resident, "kenmin-en", width);
+    }
+
+    /// <summary>A standard-route report of the section in FY2025, accepted through the API (once: later calls find it accepted).</summary>
+    private async Task<(Guid Id, string MeasureCode)> AcceptedReportAsync(int index, string progress = "MostlyOnTrack")
+    {
+        var report = await host.App.WithDbAsync(db => db.ProgressReports.AsNoTracking()
+            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report" && r.FiscalYear == 2025)
+            .OrderBy(r => r.MeasureCode).Skip(index).Select(r => new { r.Id, r.MeasureCode, r.Status, r.Version }).FirstAsync());
+        if (report.Status == "Accepted")
+        {
+            return (report.Id, report.MeasureCode);
+        }
+
+        using var staff = await host.App.SignedInAsync($"{Section}.staff@demo.local");
+        using var chief = await host.App.SignedInAsync($"{Section}.chief@demo.local");
+        using var hq = await host.App.SignedInAsync("hq.reviewer@demo.local");
+        var version = report.Version;
+        (await staff.PutAsJsonAsync($"/api/reports/{report.Id}", new { version, content = new { progress, achievements = "見直しを進めた。", nextSteps = "継続する。" } })).EnsureSuccessStatusCode();
+        (await staff.PostAsJsonAsync($"/api/reports/{report.Id}/submit", new { version = version + 1 })).EnsureSuccessStatusCode();
+        (await chief.PostAsJsonAsync($"/api/reports/{report.Id}/approve", new { version = version + 2 })).EnsureSuccessStatusCode();
+        (await hq.PostAsJsonAsync($"/api/reports/{report.Id}/accept", new { version = version + 3 })).EnsureSuccessStatusCode();
+        return (report.Id, report.MeasureCode);
+    }
+
+    private static async Task ScanCurrentAsync(Session session, string name, int width)
+    {
+        await session.ScreenshotAsync($"{name}-{width}");
+        await session.AssertNoHorizontalScrollAsync();
+        var results = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{name} at {width}px: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {string.Join(", ", v.Nodes.Take(3).Select(n => string.Join(" ", n.Target)))}")));
+        Assert.Empty(session.ConsoleErrors);
+    }
+}
