@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AomoriReform.Host.Committee;
 using AomoriReform.Host.Identity;
 using AomoriReform.Host.Reports;
+using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.OpenData;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reports;
@@ -160,6 +163,24 @@ public static class ApiLimits
         ["contentType"] = new(127),
         ["sha256"] = new(64, "^[0-9a-f]{64}$"),
 
+        // Open data and the committee: the plan's titles, the organisation's names, the publisher.
+        ["viewpointCode"] = new(OutlineCodeLength),
+        ["areaCode"] = new(OutlineCodeLength),
+        ["viewpointTitle"] = new(TitleLength),
+        ["areaTitle"] = new(TitleLength),
+        ["itemTitle"] = new(TitleLength),
+        ["subjectTitle"] = new(TitleLength),
+        ["departmentName"] = new(Codes.MaxNameLength),
+        ["sectionName"] = new(Codes.MaxNameLength),
+        ["publishedBy"] = new(Codes.MaxNameLength),
+        ["withdrawnBy"] = new(Codes.MaxNameLength),
+        ["progress"] = new(StatusLength),
+        ["progressLabel"] = new(32),
+        ["publisher"] = new(TitleLength),
+        ["license"] = new(TitleLength),
+        ["localGovernmentCode"] = new(6, "^[0-9]{6}$"),
+        ["description"] = new(ComposedTextLength),
+
         // Problem details (RFC 9457).
         ["type"] = new(UriLength, Format: "uri-reference"),
         ["instance"] = new(UriLength, Format: "uri-reference"),
@@ -180,6 +201,21 @@ public static class ApiLimits
         [(typeof(HttpValidationProblemDetails), "status")] = new(Min: 100, Max: 599),
         [(typeof(CommentView), "text")] = new(ReportWorkflow.MaxCommentLength),
         [(typeof(ReportEndpoints.CommentRequest), "text")] = new(ReportWorkflow.MaxCommentLength),
+        [(typeof(OpinionView), "text")] = new(CommitteeOpinions.MaxTextLength),
+        [(typeof(OpinionRequest), "text")] = new(CommitteeOpinions.MaxTextLength),
+        [(typeof(OpinionResponseView), "text")] = new(CommitteeOpinions.MaxTextLength),
+        [(typeof(CommitteeEndpoints.ResponseRequest), "text")] = new(CommitteeOpinions.MaxTextLength),
+        [(typeof(PublishedYear), "csv")] = new(UriLength, Format: "uri-reference"),
+        [(typeof(PublishedYear), "json")] = new(UriLength, Format: "uri-reference"),
+        [(typeof(PublishedYear), "fields")] = new(UriLength, Format: "uri-reference"),
+        [(typeof(OpenDataField), "type")] = new(16),
+        [(typeof(CsvFormat), "encoding")] = new(TitleLength),
+        [(typeof(CsvFormat), "lineBreak")] = new(TitleLength),
+        [(typeof(CsvFormat), "recordsAre")] = new(TitleLength),
+        [(typeof(CsvFormat), "dates")] = new(TitleLength),
+        [(typeof(CsvFormat), "numbers")] = new(TitleLength),
+        [(typeof(CsvFormat), "empty")] = new(TitleLength),
+        [(typeof(CsvFormat), "formulas")] = new(TitleLength),
     };
 
     /// <summary>The schema transformer: the limits of one field (a property) or parameter, as the document generates it.</summary>

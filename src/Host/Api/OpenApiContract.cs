@@ -205,6 +205,12 @@ public static class OpenApiContract
             }
         }
 
+        // An endpoint's own 429 (a feature's rate limit) says when to try again, as every 429 does.
+        if (operation.Responses.TryGetValue("429", out var tooMany) && tooMany is OpenApiResponse tooManyResponse && tooManyResponse.Headers?.ContainsKey("Retry-After") != true)
+        {
+            tooManyResponse.Headers = ProblemResponse(context.Document!, 429, string.Empty).Headers;
+        }
+
         foreach (var header in metadata.GetOrderedMetadata<ResponseHeader>())
         {
             if (operation.Responses.TryGetValue("200", out var ok) && ok is OpenApiResponse okResponse)
