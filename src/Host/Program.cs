@@ -12,6 +12,7 @@ using AomoriReform.Host.Rollups;
 using AomoriReform.Host.Web;
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
+using AomoriReform.Workflows.Definitions;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Demo;
 using AomoriReform.Workflows.Deputies;
@@ -40,6 +41,7 @@ try
     builder.AddPlan();
     builder.AddCallers();
     builder.AddEngine();
+    builder.AddDefinitions();
     builder.AddReports();
     builder.AddDeputies();
     builder.AddCheckIns();
