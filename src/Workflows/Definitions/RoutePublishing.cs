@@ -146,6 +146,13 @@ public sealed class RoutePublishing(ReformDbContext db, JournalKeys keys, TimePr
         return Outcome.Ok(catalog.View(record));
     }
 
+    /// <summary>How many reports run on each route version (not yet accepted): they continue on it even once it is retired.</summary>
+    public async Task<IReadOnlyDictionary<(string Name, int Version), int>> RunningReportsAsync(CancellationToken cancellationToken) =>
+        (await db.ProgressReports.AsNoTracking().Where(r => r.Status != RouteDefinition.AcceptedStatus)
+            .GroupBy(r => new { r.RouteName, r.RouteVersion }).Select(g => new { g.Key.RouteName, g.Key.RouteVersion, Count = g.Count() })
+            .ToListAsync(cancellationToken))
+        .ToDictionary(g => (g.RouteName, g.RouteVersion), g => g.Count);
+
     /// <summary>The rule sets in force today or later: the one in force and every newer one not retired (an older one never applies again).</summary>
     private async Task<IReadOnlyList<ApprovalRuleSet>> RuleSetsThatMayApplyAsync(CancellationToken cancellationToken)
     {
