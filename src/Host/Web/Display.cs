@@ -70,6 +70,21 @@ public static class Display
         _ => action,
     };
 
+    /// <summary>決裁区分: who decides a measure's report. The shipped classes have names; another class shows as its code.</summary>
+    public static string ApprovalClass(IStringLocalizer l, string? approvalClass) => approvalClass switch
+    {
+        null => l["なし"],
+        "section-chief" => l["課長専決"],
+        "department-head" => l["部長決裁"],
+        "hq-head" => l["本部長決裁"],
+        _ => approvalClass,
+    };
+
+    /// <summary>An amount of yen: 150,000,000円 in Japanese, ¥150,000,000 in English.</summary>
+    public static string Yen(long yen) => IsJapanese
+        ? $"{yen.ToString("N0", CultureInfo.InvariantCulture)}円"
+        : $"¥{yen.ToString("N0", CultureInfo.InvariantCulture)}";
+
     /// <summary>令和7年5月29日 in Japanese, 29 May 2025 in English.</summary>
     public static string Date(DateOnly date)
     {
