@@ -123,10 +123,12 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             throw new RouteDefinitionException(fileName, (int)e.Start.Line, e.Message);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new RouteDefinitionException(fileName, 1, "a definition is a mapping with name, version, title and steps");
+            throw new RouteDefinitionException(fileName, 1, "a definition is one YAML mapping with name, version, title and steps");
         }
+
+        Known(fileName, root, FileKeys, "a definition");
 
         var name = Text(fileName, root, "name");
         if (!Codes.IsSlug(name) || name.Length > MaxNameLength)
@@ -168,6 +170,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             }
 
             var line = (int)node.Start.Line;
+            Known(fileName, node, StepKeys, "a step");
             var id = Text(fileName, node, "id");
             if (!Codes.IsSlug(id) || id.Length > MaxNameLength)
             {
@@ -200,6 +203,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
                 throw new RouteDefinitionException(fileName, line, $"step '{id}' needs an assignee {{ role, scope }}");
             }
 
+            Known(fileName, assignee, AssigneeKeys, "an assignee");
             if (!Roles.TryParse(Text(fileName, assignee, "role"), out var role))
             {
                 throw new RouteDefinitionException(fileName, Line(assignee, "role"), $"unknown role '{Text(fileName, assignee, "role")}'; one of {string.Join(", ", Roles.All)}");
@@ -298,6 +302,23 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
         }
 
         return new RouteDefinition(name, version, routeTitle, steps);
+    }
+
+    private static readonly string[] FileKeys = ["name", "version", "title", "steps"];
+    private static readonly string[] StepKeys = ["id", "kind", "status", "title", "assignee", "dueDays", "dueBusinessDays", "reminders", "bulk", "required"];
+    private static readonly string[] AssigneeKeys = ["role", "scope", "sections"];
+
+    /// <summary>A key the format does not know is a mistake (a misspelt <c>dueDays</c> would silently mean no due date).</summary>
+    private static void Known(string fileName, YamlMappingNode node, string[] keys, string what)
+    {
+        foreach (var key in node.Children.Keys)
+        {
+            if (key is not YamlScalarNode { Value: { } name } || !keys.Contains(name, StringComparer.Ordinal))
+            {
+                throw new RouteDefinitionException(fileName, (int)key.Start.Line,
+                    $"unknown key '{Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", keys)}");
+            }
+        }
     }
 
     private static bool IsStatusName(string status) =>

@@ -55,6 +55,7 @@ public sealed class RouteDefinitionTests
     [InlineData("id: approval", "id: draft", 9, "duplicate step 'draft'")]
     [InlineData("kind: review", "kind: approve", 5, "no final step")]
     [InlineData("kind: approve", "kind: sign", 10, "unknown step kind 'sign'")]
+    [InlineData("dueDays: 7", "dueDay: 7", 13, "unknown key 'dueDay'")]
     public void An_invalid_file_is_refused_naming_the_file_and_line(string from, string to, int line, string problem)
     {
         var error = Assert.Throws<RouteDefinitionException>(() => RouteDefinition.Parse("broken.yaml", Valid.Replace(from, to, StringComparison.Ordinal)));
