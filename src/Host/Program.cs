@@ -14,6 +14,7 @@ using AomoriReform.Host.Rollups;
 using AomoriReform.Host.Web;
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
+using AomoriReform.Workflows.Definitions;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Demo;
@@ -44,6 +45,7 @@ try
     builder.AddPlan();
     builder.AddCallers();
     builder.AddEngine();
+    builder.AddDefinitions();
     builder.AddReports();
     builder.AddDeputies();
     builder.AddCheckIns();

@@ -1,5 +1,6 @@
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
+using AomoriReform.Workflows.Definitions;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Demo;
@@ -57,6 +58,7 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.AddPlan();
         builder.AddCallers();
         builder.AddEngine();
+        builder.AddDefinitions();
         builder.AddReports();
         builder.AddDeputies();
         builder.AddCheckIns();

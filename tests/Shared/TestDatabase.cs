@@ -152,10 +152,14 @@ public sealed class TestDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>What the Host's start-up does too: the shipped approval routes are published.</summary>
-    private static Task<int> PublishRoutesAsync(ReformDbContext db) =>
-        new RouteDefinitionLoader(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RouteDefinitionLoader>.Instance)
+    /// <summary>What the Host's start-up does too: the shipped approval routes are published, then the shipped approval rules.</summary>
+    private static async Task PublishRoutesAsync(ReformDbContext db)
+    {
+        await new RouteDefinitionLoader(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RouteDefinitionLoader>.Instance)
             .PublishAsync(db, RouteDefinitionLoader.ShippedFiles().Select(f => (RouteDefinition.Parse(f.FileName, f.Yaml), f.FileName)).ToList(), CancellationToken.None);
+        await new ApprovalRulesLoader(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApprovalRulesLoader>.Instance)
+            .PublishShippedAsync(db, CancellationToken.None);
+    }
 
     private static async Task<NpgsqlConnection> OpenAdminAsync()
     {

@@ -132,9 +132,10 @@ public static class ApiExtensions
         return app;
     }
 
-    /// <summary>The admin pages that post a plan or organisation file.</summary>
+    /// <summary>The admin pages that post a file: the plan, the organisation, a route, approval rules (their pages name a file over its limit beside the field).</summary>
     private static bool IsUploadPage(PathString path) =>
-        path.Equals("/admin/plan", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/organisation", StringComparison.OrdinalIgnoreCase);
+        path.Equals("/admin/plan", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/organisation", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/admin/routes", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/approval-rules", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads a raw request body up to a limit; null when it is larger (the caller answers 413).</summary>
     public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, long limit, CancellationToken cancellationToken)

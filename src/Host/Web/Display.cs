@@ -109,19 +109,26 @@ public static class Display
         _ => title,
     };
 
-    /// <summary>決裁区分 as the plan gives it (a slug): the usual ones in words, any other as written.</summary>
-    public static string ApprovalClass(IStringLocalizer l, string approvalClass) => approvalClass switch
+    /// <summary>A role as the journal wrote it (its enum name), in words; null when the entry predates roles in the journal.</summary>
+    public static string? RoleName(IStringLocalizer l, string? role) =>
+        role is not null && Enum.TryParse<Workflows.Organisation.Role>(role, out var parsed) ? Role(l, parsed) : null;
+
+    /// <summary>決裁区分: who decides a measure's report. The shipped classes have names; another class shows as its code.</summary>
+    public static string ApprovalClass(IStringLocalizer l, string? approvalClass) => approvalClass switch
     {
+        null => l["なし"],
         "section-chief" => l["課長専決"],
         "department-head" => l["部長専決"],
+        "hq-head" => l["本部長決裁"],
         "vice-governor" => l["副知事決裁"],
         "governor" => l["知事決裁"],
         _ => approvalClass,
     };
 
-    /// <summary>A role as the journal wrote it (its enum name), in words; null when the entry predates roles in the journal.</summary>
-    public static string? RoleName(IStringLocalizer l, string? role) =>
-        role is not null && Enum.TryParse<Workflows.Organisation.Role>(role, out var parsed) ? Role(l, parsed) : null;
+    /// <summary>An amount of yen: 150,000,000円 in Japanese, ¥150,000,000 in English.</summary>
+    public static string Yen(long yen) => IsJapanese
+        ? $"{yen.ToString("N0", CultureInfo.InvariantCulture)}円"
+        : $"¥{yen.ToString("N0", CultureInfo.InvariantCulture)}";
 
     /// <summary>令和7年5月29日 in Japanese, 29 May 2025 in English.</summary>
     public static string Date(DateOnly date)

@@ -1,5 +1,6 @@
 using AomoriReform.Contracts.CheckIns;
 using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
@@ -16,9 +17,11 @@ public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOp
 
 /// <summary>
 /// Opens a fiscal year's progress check: one report per measure of the plan, each on the newest
-/// version of its route, in Draft, with a draft task for its owning section, all in one
-/// transaction. The check-in row is keyed by the year, so a second opening (another request,
-/// another host, the scheduled job) fails on the key and nothing is duplicated.
+/// active version of its route, in Draft, with a draft task for its owning section, all in one
+/// transaction. The route is the one the approval rules in force that day give the measure's
+/// 決裁区分 (recorded on the report with the rule), else the measure's own. The check-in row is
+/// keyed by the year, so a second opening (another request, another host, the scheduled job)
+/// fails on the key and nothing is duplicated.
 /// </summary>
 public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time, JournalKeys keys)
 {
@@ -48,9 +51,20 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
 
         var now = time.GetUtcNow().UtcDateTime;
         var versions = await RouteCatalog.LatestVersionsAsync(db, cancellationToken);
-        var measures = await db.Measures.AsNoTracking()
-            .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName, m.ConsultSections, m.ConsultRequired, m.ApprovalClass })
-            .ToListAsync(cancellationToken);
+        // 決裁区分: the rules in force on the day the check-in opens choose each measure's route by its class.
+        var rules = await ApprovalRuleSets.InForceAsync(db, FiscalYear.JapanDate(time.GetUtcNow()), cancellationToken);
+        var measures = (await db.Measures.AsNoTracking()
+                .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName, m.ConsultSections, m.ConsultRequired, m.ApprovalClass, m.Budget })
+                .ToListAsync(cancellationToken))
+            .Select(m => (Measure: m, Rule: rules?.Choose(m.ApprovalClass, m.Budget)))
+            .Select(m => (m.Measure, RouteName: m.Rule?.Route ?? m.Measure.RouteName, RouteRule: m.Rule is null ? null : rules!.Describe(m.Rule)))
+            .ToList();
+        if (measures.FirstOrDefault(m => !versions.ContainsKey(m.RouteName)) is { Measure: not null } stranded)
+        {
+            // Retiring refuses to leave a route in use without an active version; this is the last guard.
+            return Outcome.Conflict($"Measure {stranded.Measure.Code} goes on route {stranded.RouteName}, which has no active version; publish one first.") with { Title = "No active route version" };
+        }
+
         var routes = new Dictionary<string, RouteDefinition>(StringComparer.Ordinal);
         foreach (var name in measures.Select(m => m.RouteName).Distinct())
         {
@@ -59,9 +73,9 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
         }
 
         var system = new Caller(actorId, actorName, Organisation.Role.HqAdmin, null, null, []);
-        foreach (var measure in measures)
+        foreach (var (measure, routeName, routeRule) in measures)
         {
-            var route = routes[measure.RouteName];
+            var route = routes[routeName];
             var report = new ProgressReport
             {
                 Id = Guid.CreateVersion7(time.GetUtcNow()), MeasureId = measure.Id, MeasureCode = measure.Code, ItemCode = measure.ItemCode,
@@ -69,6 +83,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
                 RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
                 Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
                 ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass,
+                RouteRule = routeRule,
             };
             db.ProgressReports.Add(report);
             db.JournalEntries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null, new JournalPlace(route.First.Id, null, null)));

@@ -33,47 +33,70 @@ public sealed class RouteCatalog(IServiceScopeFactory scopes)
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
         var records = await db.WorkflowDefinitions.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Version).ToListAsync(cancellationToken);
-        return records.Select(r => new PublishedRoute(
-            r.Name, r.Version, r.Title, r.PublishedAt, cache.GetOrAdd((r.Name, r.Version), _ => RouteDefinition.FromJson(r.Definition)))).ToList();
+        return records.Select(View).ToList();
     }
 
-    /// <summary>The newest version of each route: what a new instance starts on.</summary>
+    /// <summary>One published version with its publication facts, or null.</summary>
+    public async Task<PublishedRoute?> FindAsync(string name, int version, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
+        var record = await db.WorkflowDefinitions.AsNoTracking().SingleOrDefaultAsync(d => d.Name == name && d.Version == version, cancellationToken);
+        return record is null ? null : View(record);
+    }
+
+    public PublishedRoute View(WorkflowDefinitionRecord r) => new(
+        r.Name, r.Version, r.Title, r.PublishedAt, cache.GetOrAdd((r.Name, r.Version), _ => RouteDefinition.FromJson(r.Definition)))
+    {
+        PublishedBy = r.PublishedBy, Sha256 = r.Sha256, SourceFile = r.SourceFile, RetiredAt = r.RetiredAt, RetiredBy = r.RetiredBy,
+    };
+
+    /// <summary>
+    /// The newest active (not retired) version of each route: what a new instance starts on. A
+    /// route whose versions are all retired is not listed: nothing new starts on it.
+    /// </summary>
     public static async Task<Dictionary<string, int>> LatestVersionsAsync(ReformDbContext db, CancellationToken cancellationToken) =>
-        (await db.WorkflowDefinitions.AsNoTracking().Select(d => new { d.Name, d.Version }).ToListAsync(cancellationToken))
+        (await db.WorkflowDefinitions.AsNoTracking().Where(d => d.RetiredAt == null).Select(d => new { d.Name, d.Version }).ToListAsync(cancellationToken))
             .GroupBy(d => d.Name)
             .ToDictionary(g => g.Key, g => g.Max(d => d.Version), StringComparer.Ordinal);
 }
 
-/// <summary>A published route version with when it was published.</summary>
-public sealed record PublishedRoute(string Name, int Version, string Title, DateTime PublishedAt, RouteDefinition Definition);
+/// <summary>A published route version with when, by whom and from which file it was published, and whether it is retired.</summary>
+public sealed record PublishedRoute(string Name, int Version, string Title, DateTime PublishedAt, RouteDefinition Definition)
+{
+    public string? PublishedBy { get; init; }
+    public string? Sha256 { get; init; }
+    public string? SourceFile { get; init; }
+    public DateTime? RetiredAt { get; init; }
+    public string? RetiredBy { get; init; }
+    public bool Retired => RetiredAt is not null;
+}
 
 /// <summary>
 /// Publishes the route files shipped in Engine/Routes at start-up. A new (name, version) is
 /// stored; an existing one must be unchanged, because instances run on it: a change needs a
-/// new version. An invalid file stops start-up naming the file and line.
+/// new version. An invalid file stops start-up naming the file and line. A version an
+/// administrator published through the API wins over a shipped file of the same version: the
+/// file is skipped with a warning (its next release numbers it past theirs).
 /// </summary>
 public sealed partial class RouteDefinitionLoader(TimeProvider time, ILogger<RouteDefinitionLoader> logger) : IStartupTask
 {
     public int Order => 5;
 
-    public static IEnumerable<(string FileName, string Yaml)> ShippedFiles()
-    {
-        var assembly = typeof(RouteDefinitionLoader).Assembly;
-        const string prefix = "AomoriReform.Workflows.Engine.Routes.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            yield return (resource[prefix.Length..], reader.ReadToEnd());
-        }
-    }
+    public static IEnumerable<(string FileName, string Yaml)> ShippedFiles() => Shipped.Files("AomoriReform.Workflows.Engine.Routes.");
 
     public async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<ReformDbContext>();
-        await PublishAsync(db, ShippedFiles().Select(f => (RouteDefinition.Parse(f.FileName, f.Yaml), f.FileName)).ToList(), cancellationToken);
+        var files = ShippedFiles().ToList();
+        await PublishAsync(
+            db, files.Select(f => (RouteDefinition.Parse(f.FileName, f.Yaml), f.FileName)).ToList(), cancellationToken,
+            files.ToDictionary(f => f.FileName, f => Shipped.Sha256(f.Yaml), StringComparer.Ordinal));
     }
 
-    public async Task<int> PublishAsync(ReformDbContext db, IEnumerable<(RouteDefinition Route, string FileName)> definitions, CancellationToken cancellationToken)
+    public async Task<int> PublishAsync(
+        ReformDbContext db, IEnumerable<(RouteDefinition Route, string FileName)> definitions, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? hashes = null)
     {
         var stored = await db.WorkflowDefinitions.ToDictionaryAsync(d => (d.Name, d.Version), cancellationToken);
         var published = 0;
@@ -85,6 +108,12 @@ public sealed partial class RouteDefinitionLoader(TimeProvider time, ILogger<Rou
                 // Compared as parsed, so that a stored definition from before a new optional field still matches its file.
                 if (RouteDefinition.FromJson(existing.Definition).ToJson() != json)
                 {
+                    if (existing.PublishedBy is not null)
+                    {
+                        LogSkipped(logger, fileName, route.Name, route.Version, existing.PublishedBy);
+                        continue;
+                    }
+
                     throw new RouteDefinitionException(fileName, 1, $"{route.Name} version {route.Version} is published already with other content; publish the change as version {route.Version + 1}");
                 }
 
@@ -94,7 +123,7 @@ public sealed partial class RouteDefinitionLoader(TimeProvider time, ILogger<Rou
             db.WorkflowDefinitions.Add(new WorkflowDefinitionRecord
             {
                 Name = route.Name, Version = route.Version, Title = route.Title, Definition = json, SourceFile = fileName,
-                PublishedAt = time.GetUtcNow().UtcDateTime,
+                PublishedAt = time.GetUtcNow().UtcDateTime, Sha256 = hashes?.GetValueOrDefault(fileName),
             });
             published++;
         }
@@ -110,4 +139,24 @@ public sealed partial class RouteDefinitionLoader(TimeProvider time, ILogger<Rou
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published {Count} approval route version(s)")]
     private static partial void LogPublished(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The shipped route file {FileName} is not published: {Name} version {Version} was published by {PublishedBy} with other content")]
+    private static partial void LogSkipped(ILogger logger, string fileName, string name, int version, string publishedBy);
+}
+
+/// <summary>The definition files shipped inside this assembly (routes, approval rules).</summary>
+internal static class Shipped
+{
+    public static IEnumerable<(string FileName, string Yaml)> Files(string prefix)
+    {
+        var assembly = typeof(Shipped).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            yield return (resource[prefix.Length..], reader.ReadToEnd());
+        }
+    }
+
+    /// <summary>The file's SHA-256 as the API computes it for an uploaded file: over its UTF-8 bytes, lower-case hex.</summary>
+    public static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }

@@ -93,9 +93,26 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
 
     public static RouteDefinition FromJson(string json) => JsonSerializer.Deserialize<RouteDefinition>(json, Json)!;
 
+    /// <summary>The longest route or step name, as stored.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>The most steps a route may have.</summary>
+    public const int MaxSteps = 20;
+
+    /// <summary>Deepest nesting a route file may have (a route needs 4).</summary>
+    public const int MaxYamlDepth = 16;
+
+    /// <summary>Most YAML values a route file may have.</summary>
+    public const int MaxYamlNodes = 10_000;
+
     /// <summary>Reads and checks a definition file; a problem names the file and line.</summary>
     public static RouteDefinition Parse(string fileName, string yaml, ISet<string>? knownSections = null)
     {
+        if (Files.YamlShape.Problem(yaml, MaxYamlDepth, MaxYamlNodes, "route file") is { } shape)
+        {
+            throw new RouteDefinitionException(fileName, shape.Line, shape.Message);
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -106,20 +123,32 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             throw new RouteDefinitionException(fileName, (int)e.Start.Line, e.Message);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new RouteDefinitionException(fileName, 1, "a definition is a mapping with name, version, title and steps");
+            throw new RouteDefinitionException(fileName, 1, "a definition is one YAML mapping with name, version, title and steps");
         }
+
+        Known(fileName, root, FileKeys, "a definition");
 
         var name = Text(fileName, root, "name");
-        if (!Codes.IsSlug(name))
+        if (!Codes.IsSlug(name) || name.Length > MaxNameLength)
         {
-            throw new RouteDefinitionException(fileName, Line(root, "name"), $"name '{name}' must be a lowercase slug");
+            throw new RouteDefinitionException(fileName, Line(root, "name"), $"name '{Shorten(name)}' must be a lowercase slug of at most {MaxNameLength} characters, such as progress-report");
         }
 
-        if (!int.TryParse(Text(fileName, root, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        if (!int.TryParse(Text(fileName, root, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version is < 1 or > 9999)
         {
-            throw new RouteDefinitionException(fileName, Line(root, "version"), "version must be a positive whole number");
+            throw new RouteDefinitionException(fileName, Line(root, "version"), "version must be a whole number from 1 to 9999");
+        }
+
+        var routeTitle = name;
+        if (Child(root, "title") is { } titleNode)
+        {
+            routeTitle = titleNode is YamlScalarNode { Value: { Length: > 0 } t } ? t.Trim() : string.Empty;
+            if (routeTitle.Length is 0 or > 200 || !Codes.IsCleanText(routeTitle))
+            {
+                throw new RouteDefinitionException(fileName, (int)titleNode.Start.Line, "title is one line of text of at most 200 characters");
+            }
         }
 
         if (Child(root, "steps") is not YamlSequenceNode stepNodes || stepNodes.Children.Count == 0)
@@ -127,11 +156,27 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             throw new RouteDefinitionException(fileName, Line(root, "steps"), "steps must be a non-empty list");
         }
 
-        var steps = new List<RouteStep>();
-        foreach (var node in stepNodes.Children.OfType<YamlMappingNode>())
+        if (stepNodes.Children.Count > MaxSteps)
         {
+            throw new RouteDefinitionException(fileName, (int)stepNodes.Children[MaxSteps].Start.Line, $"a route has at most {MaxSteps} steps");
+        }
+
+        var steps = new List<RouteStep>();
+        foreach (var item in stepNodes.Children)
+        {
+            if (item is not YamlMappingNode node)
+            {
+                throw new RouteDefinitionException(fileName, (int)item.Start.Line, "a step is a mapping with id, kind, status and assignee");
+            }
+
             var line = (int)node.Start.Line;
+            Known(fileName, node, StepKeys, "a step");
             var id = Text(fileName, node, "id");
+            if (!Codes.IsSlug(id) || id.Length > MaxNameLength)
+            {
+                throw new RouteDefinitionException(fileName, Line(node, "id"), $"step id '{Shorten(id)}' must be a lowercase slug of at most {MaxNameLength} characters, such as section-approval");
+            }
+
             if (steps.Any(s => s.Id == id))
             {
                 throw new RouteDefinitionException(fileName, line, $"duplicate step '{id}'");
@@ -143,6 +188,11 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             }
 
             var status = Text(fileName, node, "status");
+            if (!IsStatusName(status))
+            {
+                throw new RouteDefinitionException(fileName, Line(node, "status"), $"status '{Shorten(status)}' must be a name of ASCII letters starting with a capital, at most 32, such as SectionApproved");
+            }
+
             if (status is AcceptedStatus or ReturnedStatus || steps.Any(s => s.Status == status))
             {
                 throw new RouteDefinitionException(fileName, Line(node, "status"), $"status '{status}' is reserved or used by another step");
@@ -153,6 +203,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
                 throw new RouteDefinitionException(fileName, line, $"step '{id}' needs an assignee {{ role, scope }}");
             }
 
+            Known(fileName, assignee, AssigneeKeys, "an assignee");
             if (!Roles.TryParse(Text(fileName, assignee, "role"), out var role))
             {
                 throw new RouteDefinitionException(fileName, Line(assignee, "role"), $"unknown role '{Text(fileName, assignee, "role")}'; one of {string.Join(", ", Roles.All)}");
@@ -193,6 +244,11 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
                 }
             }
 
+            if (sections.FirstOrDefault(s => !Codes.IsSlug(s) || s.Length > MaxNameLength) is { } malformed)
+            {
+                throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"section '{Shorten(malformed)}' is not a section code such as zaisei");
+            }
+
             if (knownSections is not null && sections.FirstOrDefault(s => !knownSections.Contains(s)) is { } unknown)
             {
                 throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"unknown section '{unknown}'");
@@ -226,9 +282,9 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             }
 
             var stepTitle = Child(node, "title") is YamlScalarNode { Value: { Length: > 0 } t } ? t.Trim() : null;
-            if (stepTitle is { Length: > 100 })
+            if (stepTitle is { Length: > 100 } || (stepTitle is not null && !Codes.IsCleanText(stepTitle)))
             {
-                throw new RouteDefinitionException(fileName, Line(node, "title"), "a step title has at most 100 characters");
+                throw new RouteDefinitionException(fileName, Line(node, "title"), "a step title is one line of text of at most 100 characters");
             }
 
             steps.Add(new RouteStep(id, kind, status, new AssigneeRule(role, scope, sections, fromMeasure), dueDays, reminders.OrderDescending().ToList(),
@@ -245,8 +301,30 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             throw new RouteDefinitionException(fileName, (int)stepNodes.Start.Line, "no final step: the last step, and only the last, must be a review step (HQ accepts)");
         }
 
-        return new RouteDefinition(name, version, Child(root, "title") is YamlScalarNode title ? title.Value ?? name : name, steps);
+        return new RouteDefinition(name, version, routeTitle, steps);
     }
+
+    private static readonly string[] FileKeys = ["name", "version", "title", "steps"];
+    private static readonly string[] StepKeys = ["id", "kind", "status", "title", "assignee", "dueDays", "dueBusinessDays", "reminders", "bulk", "required"];
+    private static readonly string[] AssigneeKeys = ["role", "scope", "sections"];
+
+    /// <summary>A key the format does not know is a mistake (a misspelt <c>dueDays</c> would silently mean no due date).</summary>
+    private static void Known(string fileName, YamlMappingNode node, string[] keys, string what)
+    {
+        foreach (var key in node.Children.Keys)
+        {
+            if (key is not YamlScalarNode { Value: { } name } || !keys.Contains(name, StringComparer.Ordinal))
+            {
+                throw new RouteDefinitionException(fileName, (int)key.Start.Line,
+                    $"unknown key '{Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", keys)}");
+            }
+        }
+    }
+
+    private static bool IsStatusName(string status) =>
+        status.Length <= 32 && char.IsAsciiLetterUpper(status[0]) && status.All(char.IsAsciiLetter);
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private static YamlNode? Child(YamlNode node, string key) =>
         node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
@@ -264,4 +342,7 @@ public sealed class RouteDefinitionException(string fileName, int line, string p
 {
     public string FileName { get; } = fileName;
     public int Line { get; } = line;
+
+    /// <summary>What is wrong, without the file and line.</summary>
+    public string Problem { get; } = problem;
 }

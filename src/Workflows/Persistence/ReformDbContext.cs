@@ -37,6 +37,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Measure> Measures => Set<Measure>();
     public DbSet<WorkflowDefinitionRecord> WorkflowDefinitions => Set<WorkflowDefinitionRecord>();
+    public DbSet<ApprovalRuleSetRecord> ApprovalRuleSets => Set<ApprovalRuleSetRecord>();
     public DbSet<CheckIn> CheckIns => Set<CheckIn>();
     public DbSet<ProgressReport> ProgressReports => Set<ProgressReport>();
     public DbSet<WorkTask> WorkTasks => Set<WorkTask>();
@@ -177,6 +178,22 @@ public abstract class ReformDbContext(DbContextOptions options)
             definition.Property(d => d.Name).HasMaxLength(64);
             definition.Property(d => d.Title).HasMaxLength(200);
             definition.Property(d => d.SourceFile).HasMaxLength(200);
+            definition.Property(d => d.PublishedBy).HasMaxLength(100);
+            definition.Property(d => d.Sha256).HasMaxLength(64);
+            definition.Property(d => d.RetiredBy).HasMaxLength(100);
+        });
+
+        builder.Entity<ApprovalRuleSetRecord>(rules =>
+        {
+            rules.ToTable("approval_rule_sets");
+            rules.HasKey(r => new { r.Name, r.Version });
+            rules.Property(r => r.Name).HasMaxLength(64);
+            rules.Property(r => r.Title).HasMaxLength(200);
+            rules.Property(r => r.SourceFile).HasMaxLength(200);
+            rules.Property(r => r.Sha256).HasMaxLength(64);
+            rules.Property(r => r.PublishedBy).HasMaxLength(100);
+            rules.Property(r => r.RetiredBy).HasMaxLength(100);
+            rules.HasIndex(r => r.EffectiveFrom);
         });
 
         builder.Entity<CheckIn>(checkIn =>

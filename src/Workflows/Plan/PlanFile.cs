@@ -41,6 +41,9 @@ public sealed class MeasureRow
 
     /// <summary>決裁区分: who decides (a slug such as section-chief), for the approval rules.</summary>
     public string? ApprovalClass { get; init; }
+
+    /// <summary>事業費 in yen, for the approval rules; null when not given.</summary>
+    public long? Budget { get; init; }
     public List<IndicatorRow> Indicators { get; } = [];
 }
 
@@ -63,8 +66,8 @@ public static class PlanFile
     public static readonly string[] CsvColumns =
         ["item_code", "measure_code", "measure_title", "section_code", "route", "indicator_code", "indicator_title", "unit"];
 
-    /// <summary>Columns a CSV may have (the export writes them): the measure's consulted sections (space-separated), their quorum, its 決裁区分.</summary>
-    public static readonly string[] OptionalCsvColumns = ["consult", "consult_required", "approval_class"];
+    /// <summary>Columns a CSV may have (the export writes them): the measure's consulted sections (space-separated), their quorum, its 決裁区分, its 事業費 in yen.</summary>
+    public static readonly string[] OptionalCsvColumns = ["consult", "consult_required", "approval_class", "budget"];
 
     /// <summary>Deepest nesting of mappings and sequences a plan file may have (a real plan needs about 8).</summary>
     public const int MaxYamlDepth = 64;
@@ -137,6 +140,7 @@ public static class PlanFile
                     : null,
                 ConsultLine = Child(node, "consult") is { } consultNode ? Line(consultNode) : Line(node),
                 ApprovalClass = Scalar(node, "approvalClass", errors, required: false),
+                Budget = Scalar(node, "budget", errors, required: false) is { } budget ? Yen(budget, Line(Child(node, "budget")!), errors) : null,
             };
             foreach (var indicatorNode in Sequence(Child(node, "indicators"), "indicators", errors, required: false))
             {
@@ -168,55 +172,13 @@ public static class PlanFile
         return document;
     }
 
-    /// <summary>
-    /// Walks the file's parser events, which needs no recursion, before anything builds a node
-    /// tree (which recurses once per level and ends the process on a deep enough file): refuses
-    /// anchors and aliases (a plan file never needs them, and alias expansion turns a few
-    /// kilobytes into gigabytes), nesting deeper than <see cref="MaxYamlDepth"/> and more than
-    /// <see cref="MaxYamlNodes"/> nodes, naming the line.
-    /// </summary>
+    /// <summary>Refuses, naming the line, a file whose shape could take the parser down (see <see cref="YamlShape"/>).</summary>
     private static void CheckYamlShape(string text)
     {
-        var parser = new Parser(new StringReader(text));
-        var depth = 0;
-        var nodes = 0;
-        try
+        if (YamlShape.Problem(text, MaxYamlDepth, MaxYamlNodes, FileKind) is { } problem)
         {
-            while (parser.MoveNext())
-            {
-                var current = parser.Current!;
-                var line = (int)current.Start.Line;
-                switch (current)
-                {
-                    case YamlDotNet.Core.Events.AnchorAlias:
-                        Refuse(line, "uses an alias (*name); plan files must not use anchors or aliases");
-                        break;
-                    case YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false }:
-                        Refuse(line, "defines an anchor (&name); plan files must not use anchors or aliases");
-                        break;
-                }
-
-                if (current is YamlDotNet.Core.Events.NodeEvent && ++nodes > MaxYamlNodes)
-                {
-                    Refuse(line, $"the file has more than {MaxYamlNodes} values");
-                }
-
-                if (current is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart && ++depth > MaxYamlDepth)
-                {
-                    Refuse(line, $"is nested deeper than {MaxYamlDepth} levels");
-                }
-                else if (current is YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd)
-                {
-                    depth--;
-                }
-            }
+            throw new FileRejectedException(FileKind, [problem]);
         }
-        catch (YamlException e)
-        {
-            Refuse((int)e.Start.Line, $"is not valid YAML: {e.Message}");
-        }
-
-        static void Refuse(int line, string message) => throw new FileRejectedException(FileKind, [new FileError(Math.Max(line, 1), message)]);
     }
 
     public static PlanDocument ReadCsv(byte[] file, List<FileError> errors)
@@ -262,6 +224,7 @@ public static class PlanFile
                         : null,
                     ConsultLine = record.Line,
                     ApprovalClass = record.Text("approval_class").Length == 0 ? null : record.Text("approval_class"),
+                    Budget = record.Text("budget") is { Length: > 0 } budget ? Yen(budget, record.Line, errors) : null,
                 };
                 document.Measures.Add(current);
             }
@@ -310,6 +273,17 @@ public static class PlanFile
     }
 
     private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private static long? Yen(string text, int line, List<FileError> errors)
+    {
+        if (Engine.ApprovalRuleSet.ParseYen(text) is { } yen)
+        {
+            return yen;
+        }
+
+        errors.Add(new FileError(line, $"budget '{(text.Length > 40 ? text[..40] + "…" : text)}' is not an amount of yen such as 150000000"));
+        return null;
+    }
 
     private static List<string> Refused(List<FileError> errors, int line, string message)
     {

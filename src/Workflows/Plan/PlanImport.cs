@@ -81,10 +81,11 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             ? CheckOutline(outline, errors)
             : (await db.PlanItems.Select(i => i.Code).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var sectionCodes = (await db.Sections.Select(s => s.Code).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var routeNames = (await db.WorkflowDefinitions.Select(d => d.Name).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        // A measure names a route that new reports can start on: one with an active (not retired) version.
+        var routeNames = await Engine.ApprovalRuleSets.ActiveRoutesAsync(db, cancellationToken);
         CheckMeasures(document, itemCodes, sectionCodes, routeNames, from ?? 0, to ?? 0, errors);
         // A consultation never asks the owning section, so a route must consult some other section.
-        var newest = (await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
+        var newest = (await db.WorkflowDefinitions.AsNoTracking().Where(d => d.RetiredAt == null).ToListAsync(cancellationToken))
             .GroupBy(d => d.Name).ToDictionary(g => g.Key, g => Engine.RouteDefinition.FromJson(g.MaxBy(d => d.Version)!.Definition), StringComparer.Ordinal);
         foreach (var measure in document.Measures)
         {
@@ -331,12 +332,13 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                     ConsultSections = consult,
                     ConsultRequired = row.ConsultRequired,
                     ApprovalClass = row.ApprovalClass,
+                    Budget = row.Budget,
                 });
                 added.Add(row.Code);
             }
             else if (measure.ItemCode == row.ItemCode && measure.Title == row.Title && measure.OwnerSectionCode == row.SectionCode
                 && measure.RouteName == route && SameIndicators(measure.Indicators, indicators)
-                && measure.ConsultSections == consult && measure.ConsultRequired == row.ConsultRequired && measure.ApprovalClass == row.ApprovalClass)
+                && measure.ConsultSections == consult && measure.ConsultRequired == row.ConsultRequired && measure.ApprovalClass == row.ApprovalClass && measure.Budget == row.Budget)
             {
                 unchanged.Add(row.Code);
             }
@@ -350,6 +352,7 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                 measure.ConsultSections = consult;
                 measure.ConsultRequired = row.ConsultRequired;
                 measure.ApprovalClass = row.ApprovalClass;
+                measure.Budget = row.Budget;
                 changed.Add(row.Code);
             }
         }

@@ -16,7 +16,14 @@ public sealed record AreaResponse(string Code, string Title, IReadOnlyList<ItemR
 public sealed record ItemResponse(string Code, string Title, IReadOnlyList<MeasureResponse> Measures);
 
 public sealed record MeasureResponse(
-    Guid Id, string Code, string Title, string OwnerSectionCode, string OwnerDepartmentCode, string Route, IReadOnlyList<IndicatorResponse> Indicators);
+    Guid Id, string Code, string Title, string OwnerSectionCode, string OwnerDepartmentCode, string Route, IReadOnlyList<IndicatorResponse> Indicators)
+{
+    /// <summary>決裁区分 (who decides its reports), for the approval rules; null when the plan gives none.</summary>
+    public string? ApprovalClass { get; init; }
+
+    /// <summary>事業費 in yen; null when the plan gives none.</summary>
+    public long? Budget { get; init; }
+}
 
 /// <summary>The plan's period and how many measures it has: one report per measure when a check-in opens.</summary>
 public sealed record PlanPeriod(int FromFiscalYear, int ToFiscalYear, int Measures)
@@ -67,7 +74,10 @@ public sealed class PlanView(ReformDbContext db)
                         .Select(m => new MeasureResponse(
                             m.Measure.Id, m.Measure.Code, m.Measure.Title, m.Measure.OwnerSectionCode, m.DepartmentCode, m.Measure.RouteName,
                             m.Measure.Indicators.Select(x => new IndicatorResponse(
-                                x.Code, x.Title, x.Unit, x.Targets.ToDictionary(t => t.Key.ToString(CultureInfo.InvariantCulture), t => t.Value))).ToList()))
+                                x.Code, x.Title, x.Unit, x.Targets.ToDictionary(t => t.Key.ToString(CultureInfo.InvariantCulture), t => t.Value))).ToList())
+                        {
+                            ApprovalClass = m.Measure.ApprovalClass, Budget = m.Measure.Budget,
+                        })
                         .ToList()))
                     .ToList()))
                 .ToList()))
@@ -100,7 +110,7 @@ public sealed class PlanView(ReformDbContext db)
             {
                 var cells = measureCells
                     .Concat(indicator is null ? ["", "", ""] : [indicator.Code, indicator.Title, indicator.Unit])
-                    .Concat([measure.ConsultSections, measure.ConsultRequired?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.ApprovalClass ?? string.Empty])
+                    .Concat([measure.ConsultSections, measure.ConsultRequired?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.ApprovalClass ?? string.Empty, measure.Budget?.ToString(CultureInfo.InvariantCulture) ?? string.Empty])
                     .Concat(years.Select(y => indicator is not null && indicator.Targets.TryGetValue(y, out var v) ? v.ToString(CultureInfo.InvariantCulture) : string.Empty));
                 csv.AppendJoin(',', cells.Select(CsvTable.Cell)).Append("\r\n");
             }

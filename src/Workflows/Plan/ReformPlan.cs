@@ -64,6 +64,9 @@ public sealed class Measure
 
     /// <summary>決裁区分: who decides its reports (e.g. section-chief for 課長専決), for the approval rules that choose the route.</summary>
     public string? ApprovalClass { get; set; }
+
+    /// <summary>事業費: the measure's budget in yen, which approval rules may weigh (a larger budget, a higher decider); null when the plan gives none.</summary>
+    public long? Budget { get; set; }
     public List<Indicator> Indicators { get; set; } = [];
 }
 

@@ -70,6 +70,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         BadRequest,
         TooLarge,
         ClientError,
+        UnsupportedType,
     }
 
     private sealed record Probe(string Label, string Caller, HttpMethod Method, string Path, HttpContent? Content, Expect Expect, (string Name, string Value)? Header = null);
@@ -125,7 +126,7 @@ public sealed class HostileInputTests : IAsyncLifetime
                 new JsonObject { ["deputyEmail"] = "committee@demo.local", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
         ];
 
-        var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(PathProbes(draft, submitted)).ToList();
+        var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(DefinitionProbes()).Concat(PathProbes(draft, submitted)).ToList();
         Assert.True(probes.Count >= 300, $"{probes.Count} probes");
 
         await QuiescentAsync();
@@ -147,6 +148,7 @@ public sealed class HostileInputTests : IAsyncLifetime
             {
                 Expect.BadRequest => status == 400 && problem && NamesAField(body),
                 Expect.TooLarge => status == 413 && problem,
+                Expect.UnsupportedType => status == 415 && problem,
                 _ => status is >= 400 and < 500 && problem,
             };
             if (!ok)
@@ -284,7 +286,7 @@ public sealed class HostileInputTests : IAsyncLifetime
             yield return File("invalid UTF-8", valid.Take(200).Concat(new byte[] { 0xC3, 0x28, 0xFF, 0xFE }).Concat(valid.Skip(200)).ToArray(), Expect.BadRequest);
             yield return File("binary", Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 % 256)).ToArray(), Expect.BadRequest);
             yield return File("NUL in the middle", valid.Take(300).Concat(new byte[] { 0 }).Concat(valid.Skip(300)).ToArray(), Expect.BadRequest);
-            yield return File("truncated", valid.Take(valid.Length / 3).ToArray(), Expect.BadRequest);
+            yield return File("truncated", Truncated(valid), Expect.BadRequest);
             yield return File("injection lines", Encoding.UTF8.GetBytes(string.Join('\n', Injections)), Expect.BadRequest);
             yield return File("over 10 MiB", new byte[(10 << 20) + 1], Expect.TooLarge);
             yield return File("wrong media type", valid, Expect.ClientError, "application/octet-stream");
@@ -326,6 +328,148 @@ public sealed class HostileInputTests : IAsyncLifetime
             yield return new($"/api/org/import row {line}", "hq.admin", HttpMethod.Post, "/api/org/import",
                 new ByteArrayContent(validOrganisation.Concat(Encoding.UTF8.GetBytes("\n" + line + "\n")).ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("text/csv") } },
                 Expect.BadRequest);
+        }
+    }
+
+    /// <summary>
+    /// The file cut short after its first third, inside a YAML flow mapping where there is one: a
+    /// plan file cut between two measures is a valid (partial) plan, so the cut must break something.
+    /// </summary>
+    private static byte[] Truncated(byte[] valid)
+    {
+        var cut = valid.Length / 3;
+        var brace = valid.AsSpan(cut).IndexOf("{ "u8);
+        return valid[..(brace < 0 ? cut : cut + brace + 3)];
+    }
+
+    /// <summary>
+    /// Route and approval rules files sent to be published or previewed: malformed, hostile (deep,
+    /// aliased, huge), of the wrong type, naming unknown routes, sections or dates; and retirements
+    /// of versions that do not exist or must stay. Each is refused and nothing is stored or journaled.
+    /// </summary>
+    private static IEnumerable<Probe> DefinitionProbes()
+    {
+        var route = AomoriReform.Workflows.Engine.RouteDefinitionLoader.ShippedFiles().Single(f => f.FileName == "progress-report.v2.yaml").Yaml
+            .Replace("version: 2", "version: 3", StringComparison.Ordinal);
+        var rules = AomoriReform.Workflows.Engine.ApprovalRulesLoader.ShippedFiles().Single().Yaml
+            .Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("effectiveFrom: 2025-04-01", "effectiveFrom: 2027-04-01", StringComparison.Ordinal);
+        var laughs = new StringBuilder("a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            laughs.Append(System.Globalization.CultureInfo.InvariantCulture, $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(',', Enumerable.Repeat($"*{(char)('a' + i - 1)}", 9))}]\n");
+        }
+
+        foreach (var (endpoint, valid, kind) in new[] { ("/api/workflows", route, "route"), ("/api/approval-rules", rules, "rules") })
+        {
+            var bytes = Encoding.UTF8.GetBytes(valid);
+            Probe File(string label, byte[] body, Expect expect, string type = "application/yaml", bool dryRun = true) =>
+                new($"{endpoint} {label}", "hq.admin", HttpMethod.Post, dryRun ? $"{endpoint}?dryRun=true" : endpoint,
+                    new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(type) } }, expect);
+            Probe Text(string label, string body, Expect expect = Expect.BadRequest, bool dryRun = true) => File(label, Encoding.UTF8.GetBytes(body), expect, dryRun: dryRun);
+
+            yield return File("empty", [], Expect.BadRequest);
+            yield return File("invalid UTF-8", [.. bytes.Take(200), 0xC3, 0x28, 0xFF, 0xFE, .. bytes.Skip(200)], Expect.BadRequest);
+            yield return File("binary", Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 % 256)).ToArray(), Expect.BadRequest);
+            yield return Text("NUL in the title", valid.Replace("title: ", "title: a\u0000b", StringComparison.Ordinal));
+            yield return Text("without its list", valid[..valid.IndexOf(kind == "route" ? "steps:" : "rules:", StringComparison.Ordinal)]);
+            yield return Text("injection lines", string.Join('\n', Injections));
+            yield return Text("a scalar", "just text");
+            yield return Text("two documents", valid + "\n---\n" + valid);
+            yield return Text("deep flow nesting", "title: " + new string('[', 100_000) + new string(']', 100_000));
+            yield return Text("deep block nesting", "title:\n" + string.Concat(Enumerable.Range(1, 200).Select(i => new string(' ', i) + "-\n")));
+            yield return Text("deep mapping nesting", "title: " + string.Concat(Enumerable.Repeat("{a: ", 5_000)) + "x" + new string('}', 5_000));
+            yield return Text("billion laughs", laughs.ToString());
+            yield return Text("anchor and alias", valid.Replace("name: ", "name: &n ", StringComparison.Ordinal) + "\nextra: *n\n");
+            yield return Text("many values", "title: [" + string.Join(',', Enumerable.Repeat("x", 60_000)) + "]");
+            yield return File("over 1 MiB", [.. bytes, .. Encoding.UTF8.GetBytes("\n#" + new string('x', 1 << 20))], Expect.TooLarge);
+            yield return File("as JSON", Encoding.UTF8.GetBytes("{\"name\": \"x\"}"), Expect.UnsupportedType, "application/json");
+            yield return File("as text/plain", bytes, Expect.UnsupportedType, "text/plain");
+            yield return File("as multipart", bytes, Expect.UnsupportedType, "multipart/form-data; boundary=x");
+            yield return File("html", Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>"), Expect.UnsupportedType, "text/html");
+            yield return Text("version 0", valid.Replace(kind == "route" ? "version: 3" : "version: 2", "version: 0", StringComparison.Ordinal));
+            yield return Text("version as text", valid.Replace(kind == "route" ? "version: 3" : "version: 2", "version: three", StringComparison.Ordinal));
+            yield return Text("name with injection", valid.Replace(kind == "route" ? "name: progress-report" : "name: approval-rules", "name: \"'; DROP TABLE x; --\"", StringComparison.Ordinal), dryRun: false);
+            yield return Text("an unknown key at the top", valid + "\nnotes: [1, 2]\n");
+            // The same version as the one published: a conflict, nothing stored.
+            yield return Text("version already published", valid.Replace(kind == "route" ? "version: 3" : "version: 2", "version: 1", StringComparison.Ordinal), Expect.ClientError, dryRun: false);
+            foreach (var query in new[] { "dryRun=maybe", "dryRun=1%27" })
+            {
+                yield return new($"{endpoint} {query}", "hq.admin", HttpMethod.Post, $"{endpoint}?{query}", new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+            }
+        }
+
+        // Route files: an unknown role, section, kind, status; too many steps; a title with a control character.
+        foreach (var (label, from, to) in new[]
+        {
+            ("unknown role", "role: SectionChief", "role: Governor"),
+            ("unknown section", "scope: section }", "scope: sections, sections: [no-such-section] }"),
+            ("unknown kind", "kind: approve", "kind: rubber-stamp"),
+            ("lowercase status", "status: Submitted", "status: submitted"),
+            ("status too long", "status: Submitted", "status: " + new string('S', 40)),
+            ("step id with injection", "id: section-approval", "id: \"<script>alert(1)</script>\""),
+            ("due days text", "dueBusinessDays: 5", "dueBusinessDays: five"),
+            ("due days over a year", "dueBusinessDays: 5", "dueBusinessDays: 366"),
+            ("negative reminder", "reminders: [2]", "reminders: [-2]"),
+            ("title with a bell", "title: 進捗報告（標準）", "title: \"進捗\\a報告\""),
+            ("no final review", "kind: review", "kind: approve"),
+        })
+        {
+            yield return new($"/api/workflows {label}", "hq.admin", HttpMethod.Post, "/api/workflows",
+                new ByteArrayContent(Encoding.UTF8.GetBytes(route.Replace(from, to, StringComparison.Ordinal))) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+        }
+
+        var manySteps = route[..route.IndexOf("steps:", StringComparison.Ordinal)] + "steps:\n" + string.Concat(Enumerable.Range(0, 30).Select(i =>
+            $"  - id: s{i}\n    kind: {(i == 0 ? "draft" : i == 29 ? "review" : "approve")}\n    status: S{new string('x', i)}\n    assignee: {{ role: {(i == 0 ? "Staff" : i == 29 ? "HqReviewer" : "SectionChief")}, scope: {(i == 29 ? "hq" : "section")} }}\n"));
+        yield return new("/api/workflows 30 steps", "hq.admin", HttpMethod.Post, "/api/workflows",
+            new ByteArrayContent(Encoding.UTF8.GetBytes(manySteps)) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+
+        // Rules files: unknown routes, bad dates, duplicate and malformed classes, bad budgets, too many rules.
+        foreach (var (label, from, to) in new[]
+        {
+            ("unknown route", "route: progress-report-hq-head", "route: no-such-route"),
+            ("route with injection", "route: progress-report-hq-head", "route: \"' OR '1'='1\""),
+            ("impossible date", "effectiveFrom: 2027-04-01", "effectiveFrom: 2027-02-30"),
+            ("month 13", "effectiveFrom: 2027-04-01", "effectiveFrom: 2027-13-01"),
+            ("date as words", "effectiveFrom: 2027-04-01", "effectiveFrom: next April"),
+            ("date with a time", "effectiveFrom: 2027-04-01", "effectiveFrom: 2027-04-01T00:00:00Z"),
+            ("date in 2200", "effectiveFrom: 2027-04-01", "effectiveFrom: 2200-04-01"),
+            ("Japanese era date", "effectiveFrom: 2027-04-01", "effectiveFrom: 令和9年4月1日"),
+            ("duplicate class", "class: department-head", "class: section-chief"),
+            ("class with capitals", "class: hq-head", "class: HQ Head"),
+            ("budget as words", "minBudget: 100000000", "minBudget: one hundred million"),
+            ("negative budget", "minBudget: 100000000", "minBudget: -1"),
+            ("budget beyond a thousand trillion", "minBudget: 100000000", "minBudget: 99999999999999999999"),
+            ("rules as a mapping", "rules:", "rules: {}\nunused:"),
+        })
+        {
+            yield return new($"/api/approval-rules {label}", "hq.admin", HttpMethod.Post, "/api/approval-rules",
+                new ByteArrayContent(Encoding.UTF8.GetBytes(rules.Replace(from, to, StringComparison.Ordinal))) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+        }
+
+        var manyRules = rules[..rules.IndexOf("rules:", StringComparison.Ordinal)] + "rules:\n"
+            + string.Concat(Enumerable.Range(0, 250).Select(i => $"  - class: class-{i}\n    route: progress-report\n"));
+        yield return new("/api/approval-rules 250 rules", "hq.admin", HttpMethod.Post, "/api/approval-rules",
+            new ByteArrayContent(Encoding.UTF8.GetBytes(manyRules)) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.BadRequest);
+        yield return new("/api/approval-rules other name", "hq.admin", HttpMethod.Post, "/api/approval-rules",
+            new ByteArrayContent(Encoding.UTF8.GetBytes(rules.Replace("name: approval-rules", "name: shadow-rules", StringComparison.Ordinal))) { Headers = { ContentType = new MediaTypeHeaderValue("application/yaml") } }, Expect.ClientError);
+
+        // Retiring what does not exist, or the last active version of a route the rules send reports to.
+        foreach (var path in new[]
+        {
+            "/api/workflows/no-such-route/versions/1/retire", "/api/workflows/progress-report/versions/99/retire", "/api/workflows/progress-report/versions/0/retire",
+            "/api/workflows/progress-report/versions/abc/retire", "/api/workflows/progress-report/versions/99999999999/retire",
+            $"/api/workflows/{Uri.EscapeDataString(Injections[0])}/versions/1/retire", "/api/workflows/..%2F..%2Fetc/versions/1/retire",
+            "/api/workflows/progress-report-hq-head/versions/1/retire",
+            "/api/approval-rules/no-such-rules/versions/1/retire", "/api/approval-rules/approval-rules/versions/7/retire",
+            $"/api/approval-rules/{Uri.EscapeDataString(Injections[1])}/versions/1/retire",
+        })
+        {
+            yield return new($"retire {path}", "hq.admin", HttpMethod.Post, path, null, Expect.ClientError);
+        }
+
+        foreach (var path in new[] { "/api/workflows/no-such-route/versions/1", $"/api/workflows/{Uri.EscapeDataString(Injections[3])}/versions/1/diagram", "/api/approval-rules/x/versions/1" })
+        {
+            yield return new($"get {path}", "hq.admin", HttpMethod.Get, path, null, Expect.ClientError);
         }
     }
 
@@ -493,11 +637,30 @@ public sealed class HostileInputTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits until the outbox is drained and the projection has caught up, so only requests can change rows.</summary>
-    private Task QuiescentAsync() => Eventually.Get(
-        () => app.WithDbAsync(async db => await db.OutboxMessages.CountAsync(m => m.SentAt == null)
-            + await db.ProgressReports.CountAsync(r => !db.ReportProjections.Any(p => p.ReportId == r.Id && p.Version == r.Version))),
-        pending => pending == 0, because: "the outbox and the projection to settle");
+    /// <summary>
+    /// Waits until the outbox is drained, the projection has caught up and the consumers have stopped
+    /// recording messages, so only requests can change rows. The projection's batch consumer is not
+    /// one the outbox waits for, and it can be current (the check-in writes the rows) while events it
+    /// has still to skip wait in its queue on a busy machine: its processed count must hold still for
+    /// five seconds.
+    /// </summary>
+    private async Task QuiescentAsync()
+    {
+        await Eventually.Get(
+            () => app.WithDbAsync(async db => await db.OutboxMessages.CountAsync(m => m.SentAt == null)
+                + await db.ProgressReports.CountAsync(r => !db.ReportProjections.Any(p => p.ReportId == r.Id && p.Version == r.Version))),
+            pending => pending == 0, because: "the outbox and the projection to settle");
+        var (seen, still) = (-1, 0);
+        await Eventually.Get(
+            async () =>
+            {
+                await Task.Delay(500);
+                var count = await app.WithDbAsync(db => db.ProcessedMessages.CountAsync());
+                (seen, still) = (count, count == seen ? still + 1 : 0);
+                return still;
+            },
+            samples => samples >= 10, TimeSpan.FromSeconds(120), "the consumers to stop recording messages");
+    }
 
     /// <summary>An md5 of every row of every table in the product's schema, by table.</summary>
     private async Task<Dictionary<string, string>> FingerprintAsync()

@@ -100,6 +100,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     private static Task<HttpRequestMessage> PostFile(string path, byte[] file, string mediaType) =>
         Task.FromResult(new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(file) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } } });
 
+    /// <summary>The shipped standard route as its next version (3).</summary>
+    private static byte[] NextRouteVersion() => System.Text.Encoding.UTF8.GetBytes(AomoriReform.Workflows.Engine.RouteDefinitionLoader.ShippedFiles()
+        .Single(f => f.FileName == "progress-report.v2.yaml").Yaml.Replace("version: 2", "version: 3", StringComparison.Ordinal));
+
+    /// <summary>The shipped approval rules as their next version (2).</summary>
+    private static byte[] NextRulesVersion() => System.Text.Encoding.UTF8.GetBytes(AomoriReform.Workflows.Engine.ApprovalRulesLoader.ShippedFiles()
+        .Single().Yaml.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("effectiveFrom: 2025-04-01", "effectiveFrom: 2027-04-01", StringComparison.Ordinal));
+
     private Task<int> VersionOf(Guid id) => app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.Version).SingleAsync());
 
     private Func<string, Task<HttpRequestMessage>> Action(Guid id, string action) => async _ =>
@@ -226,6 +234,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("POST /api/audit/checkpoints", _ => Post("/api/audit/checkpoints"), Only(HttpStatusCode.Created, "hq.admin")),
             new("GET /api/workflows/", _ => Get("/api/workflows"), Everyone(HttpStatusCode.OK)),
             new("GET /api/workflows/{name}/versions/{version:int}/diagram", _ => Get("/api/workflows/progress-report/versions/1/diagram"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/workflows/{name}/versions/{version:int}", _ => Get("/api/workflows/progress-report/versions/1"), Everyone(HttpStatusCode.OK)),
+            // A dry run of the next version: checked and previewed, nothing stored.
+            new("POST /api/workflows/", _ => PostFile("/api/workflows?dryRun=true", NextRouteVersion(), "application/yaml"), Only(HttpStatusCode.OK, "hq.admin")),
+            // Version 2 stays active, so HQ admins may retire version 1 (running reports are on version 2).
+            new("POST /api/workflows/{name}/versions/{version:int}/retire", _ => Post("/api/workflows/progress-report/versions/1/retire"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("GET /api/approval-rules/", _ => Get("/api/approval-rules"), Everyone(HttpStatusCode.OK)),
+            new("GET /api/approval-rules/{name}/versions/{version:int}", _ => Get("/api/approval-rules/approval-rules/versions/1"), Everyone(HttpStatusCode.OK)),
+            new("POST /api/approval-rules/", _ => PostFile("/api/approval-rules?dryRun=true", NextRulesVersion(), "application/yaml"), Only(HttpStatusCode.OK, "hq.admin")),
+            // No version 9: HQ admins get past the policy to the 404, nothing changes.
+            new("POST /api/approval-rules/{name}/versions/{version:int}/retire", _ => Post("/api/approval-rules/approval-rules/versions/9/retire"), Only(HttpStatusCode.NotFound, "hq.admin")),
             new("GET /api/rollups/", _ => Get("/api/rollups?fiscalYear=2025&by=section"), Only(HttpStatusCode.OK, readers)),
             new("GET /api/rollups/export", _ => Get("/api/rollups/export?fiscalYear=2025&format=csv"), Only(HttpStatusCode.OK, readers)),
             new("GET /api/rollups/years", _ => Get("/api/rollups/years"), Only(HttpStatusCode.OK, readers)),
@@ -261,6 +279,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET,POST /admin/plan", _ => Get("/admin/plan"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/organisation", _ => Get("/admin/organisation"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/routes", _ => Get("/admin/routes"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            new("GET,POST /admin/approval-rules", _ => Get("/admin/approval-rules"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /error/{Code:int}", _ => Get("/error/403"), Anyone(HttpStatusCode.OK)),
             new("GET,POST /not-found", _ => Get("/not-found"), Anyone(HttpStatusCode.OK)),
             // Development only: files of the content root not yet in the static-asset manifest; under the fallback policy.

@@ -114,6 +114,7 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
             await ScanAsync(hq, "/admin/plan", "admin-plan", width);
             await ScanAsync(hq, "/admin/organisation", "admin-organisation", width);
             await ScanAsync(hq, "/admin/routes", "admin-routes", width);
+            await ScanAsync(hq, "/admin/approval-rules", "admin-approval-rules", width);
             await ScanAsync(hq, "/deputies", "deputies-all", width);
         }
     }

@@ -30,7 +30,7 @@ public sealed class RouteDefinitionTests
     {
         var routes = RouteDefinitionLoader.ShippedFiles().Select(f => RouteDefinition.Parse(f.FileName, f.Yaml)).ToList();
 
-        Assert.Equal(["progress-report", "progress-report-consult", "progress-report-with-head"], routes.Select(r => r.Name).Distinct().Order());
+        Assert.Equal(["progress-report", "progress-report-consult", "progress-report-hq-head", "progress-report-with-head"], routes.Select(r => r.Name).Distinct().Order());
         Assert.All(routes, r => Assert.Equal(StepKind.Review, r.Steps[^1].Kind));
         var consult = routes.Where(r => r.Name == "progress-report-consult").ToDictionary(r => r.Version, r => r.Steps.Single(s => s.Kind == StepKind.Consult));
         Assert.Equal(["zaisei", "digital-senryaku"], consult[1].Assignee.Sections);
@@ -55,6 +55,7 @@ public sealed class RouteDefinitionTests
     [InlineData("id: approval", "id: draft", 9, "duplicate step 'draft'")]
     [InlineData("kind: review", "kind: approve", 5, "no final step")]
     [InlineData("kind: approve", "kind: sign", 10, "unknown step kind 'sign'")]
+    [InlineData("dueDays: 7", "dueDay: 7", 13, "unknown key 'dueDay'")]
     public void An_invalid_file_is_refused_naming_the_file_and_line(string from, string to, int line, string problem)
     {
         var error = Assert.Throws<RouteDefinitionException>(() => RouteDefinition.Parse("broken.yaml", Valid.Replace(from, to, StringComparison.Ordinal)));
@@ -62,6 +63,46 @@ public sealed class RouteDefinitionTests
         Assert.Equal(("broken.yaml", line), (error.FileName, error.Line));
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"Route definition broken.yaml, line {line}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("name: test-route", "name: Test Route", 1, "must be a lowercase slug")]
+    [InlineData("id: approval", "id: Approval Step", 9, "step id 'Approval Step'")]
+    [InlineData("status: Submitted", "status: submitted", 11, "status 'submitted'")]
+    [InlineData("title: テスト", "title: [a, b]", 3, "title is one line of text")]
+    public void Names_and_statuses_are_what_the_database_and_the_pages_can_hold(string from, string to, int line, string problem)
+    {
+        var error = Assert.Throws<RouteDefinitionException>(() => RouteDefinition.Parse("broken.yaml", Valid.Replace(from, to, StringComparison.Ordinal)));
+
+        Assert.Equal(line, error.Line);
+        Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_nested_too_deep_or_with_aliases_is_refused_before_it_is_parsed()
+    {
+        Assert.Contains("nested deeper", Assert.Throws<RouteDefinitionException>(() => RouteDefinition.Parse("deep.yaml", "steps: " + new string('[', 5_000) + new string(']', 5_000))).Problem, StringComparison.Ordinal);
+        Assert.Contains("alias", Assert.Throws<RouteDefinitionException>(() => RouteDefinition.Parse("alias.yaml", "name: &n a\ntitle: *n\n")).Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_shipped_approval_rules_name_shipped_routes_and_choose_by_class_then_budget()
+    {
+        var routes = RouteDefinitionLoader.ShippedFiles().Select(f => RouteDefinition.Parse(f.FileName, f.Yaml).Name).ToHashSet();
+        var (fileName, yaml) = Assert.Single(ApprovalRulesLoader.ShippedFiles());
+
+        var rules = ApprovalRuleSet.Parse(fileName, yaml, routes);
+
+        Assert.Equal(("approval-rules", 1, new DateOnly(2025, 4, 1)), (rules.Name, rules.Version, rules.EffectiveFrom));
+        Assert.Equal("progress-report", rules.Choose("section-chief", null)!.Route);
+        Assert.Equal("progress-report", rules.Choose("section-chief", 99_999_999)!.Route);
+        Assert.Equal("progress-report-with-head", rules.Choose("section-chief", 100_000_000)!.Route);
+        Assert.Equal("progress-report-hq-head", rules.Choose("hq-head", null)!.Route);
+        Assert.Null(rules.Choose("unknown-class", 1));
+        Assert.Null(rules.Choose(null, 1));
+        Assert.Equal(rules.ToJson(), ApprovalRuleSet.FromJson(rules.ToJson()).ToJson());
+        var broken = "name: x\nversion: 1\neffectiveFrom: 2025-04-31\nrules:\n  - class: a\n    route: progress-report\n";
+        Assert.StartsWith("Approval rules broken.yaml, line 3: effectiveFrom '2025-04-31' is not a date", Assert.Throws<ApprovalRulesException>(() => ApprovalRuleSet.Parse("broken.yaml", broken, routes)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,6 +85,8 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
                 title: 新しい取組
                 section: digital-senryaku
                 route: progress-report-with-head
+                approvalClass: department-head
+                budget: 120,000,000
                 indicators:
                   - code: "1"
                     title: 件数
@@ -95,7 +97,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
         Assert.Equal(["2.1.1-99"], result.Measures.Added);
         Assert.Equal(["2.1.1-01"], result.Measures.Changed);
         var added = await services.Db(db => db.Measures.AsNoTracking().SingleAsync(m => m.Code == "2.1.1-99"));
-        Assert.Equal("progress-report-with-head", added.RouteName);
+        Assert.Equal(("progress-report-with-head", "department-head", 120_000_000L), (added.RouteName, added.ApprovalClass, added.Budget));
         Assert.Equal(1.5m, added.Indicators.Single().Targets[2025]);
     }
 
@@ -103,6 +105,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
     [InlineData("item: \"9.9.9\"", "section: gyosei-keiei", 2, "unknown item code '9.9.9'")]
     [InlineData("item: \"1.1.1\"", "section: no-such-section", 2, "unknown section 'no-such-section'")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    route: no-such-route", 2, "unknown route 'no-such-route'")]
+    [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    budget: 1.5e8", 6, "budget '1.5e8' is not an amount of yen")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    indicators:\n      - code: \"1\"\n        title: t\n        unit: 件\n        targets: { 2023: 1 }", 10, "target for 2023 is outside the plan period FY2024-FY2028")]
     public async Task A_bad_measure_is_named_by_line_and_nothing_is_imported(string item, string section, int line, string message)
     {

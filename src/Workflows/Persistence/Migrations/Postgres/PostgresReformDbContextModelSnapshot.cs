@@ -223,6 +223,71 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("opinion_responses", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.ApprovalRuleSetRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition");
+
+                    b.Property<DateOnly>("EffectiveFrom")
+                        .HasColumnType("date")
+                        .HasColumnName("effective_from");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("published_by");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("RetiredBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("retired_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<string>("SourceFile")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("source_file");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("title");
+
+                    b.HasKey("Name", "Version")
+                        .HasName("pk_approval_rule_sets");
+
+                    b.HasIndex("EffectiveFrom")
+                        .HasDatabaseName("ix_approval_rule_sets_effective_from");
+
+                    b.ToTable("approval_rule_sets", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -333,6 +398,25 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.Property<DateTime>("PublishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("published_by");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("RetiredBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("retired_by");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
 
                     b.Property<string>("SourceFile")
                         .IsRequired()
@@ -740,6 +824,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("approval_class");
+
+                    b.Property<long?>("Budget")
+                        .HasColumnType("bigint")
+                        .HasColumnName("budget");
 
                     b.Property<string>("Code")
                         .IsRequired()

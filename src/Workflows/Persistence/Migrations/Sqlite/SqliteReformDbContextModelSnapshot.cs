@@ -216,6 +216,71 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("opinion_responses", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Engine.ApprovalRuleSetRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<DateOnly>("EffectiveFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("effective_from");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_by");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("RetiredBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<string>("SourceFile")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_file");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.HasKey("Name", "Version")
+                        .HasName("pk_approval_rule_sets");
+
+                    b.HasIndex("EffectiveFrom")
+                        .HasDatabaseName("ix_approval_rule_sets_effective_from");
+
+                    b.ToTable("approval_rule_sets", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Engine.WorkTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -326,6 +391,25 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("PublishedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("published_at");
+
+                    b.Property<string>("PublishedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_by");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("RetiredBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_by");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
 
                     b.Property<string>("SourceFile")
                         .IsRequired()
@@ -731,6 +815,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("approval_class");
+
+                    b.Property<long?>("Budget")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("budget");
 
                     b.Property<string>("Code")
                         .IsRequired()
