@@ -10,6 +10,7 @@ using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Plan;
+using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Reminders;
 using AomoriReform.Workflows.Reports;
 using AomoriReform.Workflows.Rollups;
@@ -56,6 +57,8 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.AddCallers();
         builder.AddEngine();
         builder.AddReports();
+        builder.AddDecisionRecords();
+        builder.AddRecords();
         builder.AddDeputies();
         builder.AddCheckIns();
         builder.AddRollups();
