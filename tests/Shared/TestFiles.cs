@@ -88,3 +88,9 @@ public static class TestFiles
         stream.Write(Encoding.UTF8.GetBytes(content));
     }
 }
+
+public static class TextExtensions
+{
+    /// <summary>The text without any whitespace: a PDF's text as read back breaks lines and spaces where its layout did.</summary>
+    public static string RemoveWhitespace(this string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", string.Empty);
+}

@@ -33,7 +33,10 @@ public sealed class RecordExport(ReformDbContext db, DecisionRecords records)
             .Where(r => r.FiscalYear == fiscalYear && r.Status == RouteDefinition.AcceptedStatus)
             .OrderBy(r => r.MeasureCode).Select(r => r.Id).ToListAsync(cancellationToken);
         var index = new StringBuilder("\uFEFF").AppendJoin(',', Header).Append("\r\n");
-        await using (var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
+        // The archive writes through a spool that the loop drains to the output after each entry:
+        // the compressor writes synchronously, which a server's response does not allow.
+        var spool = new Spool(output);
+        await using (var zip = await ZipArchive.CreateAsync(spool, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
         {
             foreach (var id in ids)
             {
@@ -54,6 +57,8 @@ public sealed class RecordExport(ReformDbContext db, DecisionRecords records)
                     await stream.WriteAsync(file.Pdf, cancellationToken);
                 }
 
+                await spool.DrainAsync(cancellationToken);
+
                 index.AppendJoin(',', new[]
                 {
                     name, record.MeasureCode, record.MeasureTitle, record.DepartmentName, record.SectionName, record.Status,
@@ -69,6 +74,56 @@ public sealed class RecordExport(ReformDbContext db, DecisionRecords records)
             await indexStream.WriteAsync(Encoding.UTF8.GetBytes(index.ToString()), cancellationToken);
         }
 
+        await spool.DrainAsync(cancellationToken);
         await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Takes writes in memory (sync or async) until drained to the output, asynchronously: one entry at a time.</summary>
+    private sealed class Spool(Stream output) : Stream
+    {
+        private readonly MemoryStream buffer = new();
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            if (buffer.Length > 0)
+            {
+                await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+                buffer.SetLength(0);
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => this.buffer.Write(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => this.buffer.Write(buffer);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            this.buffer.Write(buffer, offset, count);
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            this.buffer.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -444,7 +444,7 @@ public abstract class AttachmentTests(Profile profile) : IAsyncLifetime
         Assert.StartsWith("決裁文書_", rendered.FileName, StringComparison.Ordinal);
 
         using var pdf = UglyToad.PdfPig.PdfDocument.Open(rendered.Pdf);
-        var text = string.Concat(pdf.GetPages().Select(p => p.Text)).Replace(" ", string.Empty, StringComparison.Ordinal);
+        var text = string.Concat(pdf.GetPages().Select(p => p.Text)).RemoveWhitespace();
         Assert.Contains(file.Sha256, text, StringComparison.Ordinal);
         Assert.Contains(head.JournalHead, text, StringComparison.Ordinal);
         Assert.Contains("誤記を訂正する。", text, StringComparison.Ordinal);
