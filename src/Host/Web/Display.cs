@@ -67,6 +67,9 @@ public static class Display
         "accept" => l["受理"],
         "concur" => l["合議（同意）"],
         "object" => l["合議（異議）"],
+        "comment" => l["意見"],
+        "postReview" => l["後閲"],
+        "correction" => l["軽微な修正"],
         _ => action,
     };
 
