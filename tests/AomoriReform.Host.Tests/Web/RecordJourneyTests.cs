@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using UglyToad.PdfPig;
@@ -47,6 +49,7 @@ public sealed class RecordJourneyTests(BrowserHost host) : IClassFixture<Browser
         await row.Locator("summary").ClickAsync();
         await Assertions.Expect(row.GetByTestId("attachment-sha256")).ToHaveTextAsync(sha);
         await staff.ScreenshotAsync("report-attachments");
+        await AssertAccessibleAsync(staff, "report-attachments");
 
         // The file comes back under its Japanese name, byte for byte.
         var download = await staff.Page.RunAndWaitForDownloadAsync(() => row.GetByTestId("attachment-link").ClickAsync());
@@ -70,6 +73,7 @@ public sealed class RecordJourneyTests(BrowserHost host) : IClassFixture<Browser
         await Assertions.Expect(phone.Page.GetByTestId("attachments").Locator("tbody tr")).ToHaveCountAsync(2);
         await phone.AssertNoHorizontalScrollAsync();
         await phone.ScreenshotAsync("report-attachments-390");
+        await AssertAccessibleAsync(phone, "report-attachments-390");
 
         // Deleting one takes it off the list.
         await panel.Locator("tr[data-attachment='指標の集計表.csv']").GetByTestId("attachment-delete").ClickAndWaitAsync();
@@ -107,9 +111,18 @@ public sealed class RecordJourneyTests(BrowserHost host) : IClassFixture<Browser
         await Assertions.Expect(hq.Page.GetByTestId("correction-message")).ToContainTextAsync("修正の注記を加えました");
         await Assertions.Expect(hq.Page.GetByTestId("correction-list")).ToContainTextAsync("指標2の単位の誤記");
         await hq.ScreenshotAsync("report-accepted-records");
+        await AssertAccessibleAsync(hq, "report-accepted-records");
         var entry = await host.App.WithDbAsync(db => db.JournalEntries.Where(e => e.ReportId == reportId).OrderBy(e => e.Seq).Select(e => e.Action).LastAsync());
         Assert.Equal("correction", entry);
         Assert.Empty(staff.ConsoleErrors.Concat(hq.ConsoleErrors));
+    }
+
+    /// <summary>The same axe scan as the accessibility tests: nothing serious or critical.</summary>
+    private static async Task AssertAccessibleAsync(Session session, string name)
+    {
+        var results = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{name}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {string.Join(", ", v.Nodes.Take(3).Select(n => string.Join(" ", n.Target)))}")));
     }
 
     private async Task<Guid> ReportAsync(int index)
