@@ -13,6 +13,7 @@ using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Plan;
+using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Reminders;
 using AomoriReform.Workflows.Reports;
 using AomoriReform.Workflows.Rollups;
@@ -60,6 +61,8 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.AddEngine();
         builder.AddDefinitions();
         builder.AddReports();
+        builder.AddDecisionRecords();
+        builder.AddRecords();
         builder.AddDeputies();
         builder.AddCheckIns();
         builder.AddRollups();

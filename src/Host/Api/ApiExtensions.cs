@@ -57,6 +57,9 @@ public static class ApiExtensions
             // Raised from 4 MiB so that the apply post's hidden field fits a 10 MiB file in base64.
             form.ValueLengthLimit = FormValueLimit;
         });
+        // The report pages post attached files of up to Records:MaxFileBytes.
+        builder.Services.AddOptions<FormOptions>().Configure<Microsoft.Extensions.Options.IOptions<AomoriReform.Workflows.Records.AttachmentOptions>>((form, records) =>
+            form.MultipartBodyLengthLimit = Math.Max(form.MultipartBodyLengthLimit, AttachmentPageBodyLimit(records.Value)));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -99,32 +102,38 @@ public static class ApiExtensions
         return app;
     }
 
+    /// <summary>A report page's post: an attached file of up to Records:MaxFileBytes and the form's other fields.</summary>
+    public static long AttachmentPageBodyLimit(AomoriReform.Workflows.Records.AttachmentOptions records) => records.MaxFileBytes + (1L << 20);
+
     /// <summary>
     /// JSON requests may carry 1 MiB; only endpoints marked <see cref="FileUpload"/> (the plan and
-    /// organisation imports) get the server's 10 MiB, and the admin import pages' posts
-    /// <see cref="PageUploadBodyLimit"/>. Over the limit is 413 before the body is read.
+    /// organisation imports, the attachments) get their file's limit, the admin import pages' posts
+    /// <see cref="PageUploadBodyLimit"/>, and the report pages' posts (which may carry an attached
+    /// file) <see cref="AttachmentPageBodyLimit"/>. Over the limit is 413 before the body is read.
     /// </summary>
     private static WebApplication UseJsonBodyLimit(this WebApplication app)
     {
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/api") && context.GetEndpoint()?.Metadata.GetMetadata<FileUpload>() is null)
+            var upload = context.GetEndpoint()?.Metadata.GetMetadata<FileUpload>();
+            if (context.Request.Path.StartsWithSegments("/api"))
             {
-                if (context.Request.ContentLength > JsonBodyLimit)
+                var limit = upload?.Limit(context) ?? JsonBodyLimit;
+                if (context.Request.ContentLength > limit)
                 {
-                    await TooLarge(JsonBodyLimit).ExecuteAsync(context);
+                    await TooLarge(limit).ExecuteAsync(context);
                     return;
                 }
 
                 if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
                 {
-                    size.MaxRequestBodySize = JsonBodyLimit;
+                    size.MaxRequestBodySize = limit;
                 }
             }
-            else if (HttpMethods.IsPost(context.Request.Method) && IsUploadPage(context.Request.Path)
-                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } upload)
+            else if (HttpMethods.IsPost(context.Request.Method) && UploadPageLimit(context) is { } pageLimit
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } page)
             {
-                upload.MaxRequestBodySize = PageUploadBodyLimit;
+                page.MaxRequestBodySize = pageLimit;
             }
 
             await next(context);
@@ -132,10 +141,21 @@ public static class ApiExtensions
         return app;
     }
 
-    /// <summary>The admin pages that post a file: the plan, the organisation, a route, approval rules (their pages name a file over its limit beside the field).</summary>
-    private static bool IsUploadPage(PathString path) =>
-        path.Equals("/admin/plan", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/organisation", StringComparison.OrdinalIgnoreCase)
-        || path.Equals("/admin/routes", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/approval-rules", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The body limit of a page that posts a file: the admin pages that post a file (plan, organisation, a route, approval rules), and a report's pages (attachments); null for the others.</summary>
+    private static long? UploadPageLimit(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (path.Equals("/admin/plan", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/organisation", StringComparison.OrdinalIgnoreCase)
+            || path.Equals("/admin/routes", StringComparison.OrdinalIgnoreCase) || path.Equals("/admin/approval-rules", StringComparison.OrdinalIgnoreCase))
+        {
+            return PageUploadBodyLimit;
+        }
+
+        var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return segments.Length is 2 or 3 && segments[0] == "reports" && Guid.TryParse(segments[1], out _) && (segments.Length == 2 || segments[2] == "edit")
+            ? AttachmentPageBodyLimit(context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AomoriReform.Workflows.Records.AttachmentOptions>>().Value)
+            : null;
+    }
 
     /// <summary>Reads a raw request body up to a limit; null when it is larger (the caller answers 413).</summary>
     public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, long limit, CancellationToken cancellationToken)
@@ -164,7 +184,9 @@ public static class ApiExtensions
     public static IResult TooLarge(long limit) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Request body too large",
-        detail: $"The body is larger than {limit / (1 << 20)} MiB.");
+        detail: limit >= 1 << 20 && limit % (1 << 20) == 0
+            ? $"The body is larger than {limit / (1 << 20)} MiB."
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The body is larger than {limit} bytes ({limit / (double)(1 << 20):0.##} MiB)."));
 }
 
 /// <summary>
@@ -204,5 +226,11 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
     }
 }
 
-/// <summary>Endpoint metadata: the body is a file of up to <see cref="ApiExtensions.FileBodyLimit"/>, not JSON.</summary>
-public sealed class FileUpload;
+/// <summary>
+/// Endpoint metadata: the body is a file, not JSON, of up to <see cref="ApiExtensions.FileBodyLimit"/>
+/// unless the endpoint gives its own limit (read per request, e.g. from settings).
+/// </summary>
+public sealed class FileUpload(Func<HttpContext, long>? limit = null)
+{
+    public long Limit(HttpContext context) => limit?.Invoke(context) ?? ApiExtensions.FileBodyLimit;
+}

@@ -43,6 +43,9 @@ public static class ApiLimits
     /// <summary>Texts the server composes (a notification, a verification's problem, an item's detail) from bounded parts.</summary>
     public const int ComposedTextLength = 1000;
 
+    /// <summary>A route's Mermaid diagram: composed from at most a definition file's steps and titles.</summary>
+    public const int DiagramLength = 64 * 1024;
+
     /// <summary>Problem details: title and detail as written (CustomizeProblemDetails cuts longer ones), type and instance as URIs.</summary>
     public const int ProblemTitleLength = 200;
     public const int ProblemDetailLength = 4000;
@@ -180,6 +183,11 @@ public static class ApiLimits
         ["license"] = new(TitleLength),
         ["localGovernmentCode"] = new(6, "^[0-9]{6}$"),
         ["description"] = new(ComposedTextLength),
+
+        // Approval rules and route publishing: a class is a slug like a route id; a preview's diagram is composed from a bounded route.
+        ["class"] = new(RouteIdLength),
+        ["unruledClasses"] = new(RouteIdLength),
+        ["diagram"] = new(DiagramLength),
 
         // Problem details (RFC 9457).
         ["type"] = new(UriLength, Format: "uri-reference"),

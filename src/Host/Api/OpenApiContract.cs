@@ -132,6 +132,11 @@ public static class OpenApiContract
                 file.MaxLength = (int)ApiExtensions.FileBodyLimit;
             }
         }
+        else if (operation.RequestBody is OpenApiRequestBody { Content: { } raw } && raw.TryGetValue("application/yaml", out var yaml) && yaml.Schema is OpenApiSchema { MaxLength: null } yamlFile)
+        {
+            // A route or rules file as the raw body: at most a definition file's limit.
+            yamlFile.MaxLength = (int)AomoriReform.Workflows.Definitions.DefinitionFile.MaxBytes;
+        }
 
         // Every answer the operation can give.
         operation.Responses ??= [];

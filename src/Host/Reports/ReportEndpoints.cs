@@ -77,8 +77,9 @@ public static class ReportEndpoints
             .WithSummary("The caller's inbox: the tasks they can act on now, as themselves or as deputy, and their open 後閲")
             .Produces<IReadOnlyList<InboxItem>>().WithResponseExample(StatusCodes.Status200OK, ApiExamples.Inbox)
             .WithResponseHeader("X-Total-Count", "How many tasks match in all, over every page.");
-        app.MapGet("/api/audit/verify", async (ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken) => TypedResults.Ok(await Journal.VerifyAsync(db, keys, cancellationToken)))
-            .WithTags("Audit").WithSummary("Verifies every report's signed history, the audit chain and the latest checkpoint")
+        app.MapGet("/api/audit/verify", async (ReformDbContext db, JournalKeys keys, IReportAttachments attachments, bool? files, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await Journal.VerifyAsync(db, keys, attachments, files ?? false, cancellationToken)))
+            .WithTags("Audit").WithSummary("Verifies every report's signed history and attached files, the audit chain and the latest checkpoint; ?files=true also recomputes each signed file's SHA-256 from its bytes")
             .Produces<JournalVerification>().RequireAuthorization(Policies.AuditReaders);
         app.MapPost("/api/audit/checkpoints", async (JournalCheckpointJob checkpoints, CancellationToken cancellationToken) =>
             {

@@ -69,6 +69,7 @@ public static class Display
         "object" => l["合議（異議）"],
         "comment" => l["意見"],
         "postReview" => l["後閲"],
+        "correction" => l["軽微な修正"],
         _ => action,
     };
 

@@ -7,6 +7,7 @@ using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.OpenData;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Plan;
+using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Reminders;
 using AomoriReform.Workflows.Reports;
 using AomoriReform.Workflows.Rollups;
@@ -55,6 +56,11 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<CommitteeOpinion> CommitteeOpinions => Set<CommitteeOpinion>();
     public DbSet<OpinionResponse> OpinionResponses => Set<OpinionResponse>();
     public DbSet<Publication> Publications => Set<Publication>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<AttachmentVersion> AttachmentVersions => Set<AttachmentVersion>();
+    public DbSet<AttachmentSet> AttachmentSets => Set<AttachmentSet>();
+    public DbSet<StoredObject> StoredObjects => Set<StoredObject>();
+    public DbSet<StoredChunk> StoredChunks => Set<StoredChunk>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -279,7 +285,59 @@ public abstract class ReformDbContext(DbContextOptions options)
             entry.Property(e => e.StepId).HasMaxLength(64);
             entry.Property(e => e.ActorRole).HasMaxLength(32);
             entry.Property(e => e.ActorSectionCode).HasMaxLength(64);
+            entry.Property(e => e.AttachmentsHash).HasMaxLength(64);
             entry.HasOne<ProgressReport>().WithMany().HasForeignKey(e => e.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Attachment>(attachment =>
+        {
+            attachment.ToTable("attachments");
+            attachment.HasKey(a => a.Id);
+            attachment.Property(a => a.Id).ValueGeneratedNever();
+            attachment.Property(a => a.DeletedById).HasMaxLength(64);
+            attachment.Property(a => a.DeletedBy).HasMaxLength(100);
+            attachment.HasIndex(a => new { a.ReportId, a.Number }).IsUnique();
+            attachment.HasOne<ProgressReport>().WithMany().HasForeignKey(a => a.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<AttachmentVersion>(version =>
+        {
+            version.ToTable("attachment_versions");
+            version.HasKey(v => new { v.AttachmentId, v.Version });
+            version.Property(v => v.FileName).HasMaxLength(255);
+            version.Property(v => v.ContentType).HasMaxLength(100);
+            version.Property(v => v.Sha256).HasMaxLength(64);
+            version.Property(v => v.UploadedById).HasMaxLength(64);
+            version.Property(v => v.UploadedBy).HasMaxLength(100);
+            version.Property(v => v.StorageKey).HasMaxLength(200);
+            version.HasIndex(v => v.ReportId);
+            version.HasIndex(v => v.StorageKey).IsUnique();
+            version.HasOne<Attachment>().WithMany().HasForeignKey(v => v.AttachmentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<AttachmentSet>(set =>
+        {
+            set.ToTable("attachment_sets");
+            set.HasKey(s => s.ReportId);
+            set.Property(s => s.ReportId).ValueGeneratedNever();
+            set.Property(s => s.Stamp).IsConcurrencyToken();
+            set.HasOne<ProgressReport>().WithMany().HasForeignKey(s => s.ReportId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<StoredObject>(stored =>
+        {
+            stored.ToTable("attachment_objects");
+            stored.HasKey(o => o.Key);
+            stored.Property(o => o.Key).HasMaxLength(200);
+            stored.HasIndex(o => o.BeganAt);
+        });
+
+        builder.Entity<StoredChunk>(chunk =>
+        {
+            chunk.ToTable("attachment_chunks");
+            chunk.HasKey(c => new { c.ObjectKey, c.Index });
+            chunk.Property(c => c.ObjectKey).HasMaxLength(200);
+            chunk.HasOne<StoredObject>().WithMany().HasForeignKey(c => c.ObjectKey).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<ReportSubmission>(submission =>

@@ -11,7 +11,14 @@ namespace AomoriReform.Workflows.Reports;
 /// <summary>The result of <c>GET /api/audit/verify</c>: the first bad entry (or report, audit event or checkpoint) when not valid.</summary>
 public sealed record JournalVerification(
     bool Valid, int EntriesChecked, Guid? FirstBadReportId, int? FirstBadSeq, string? Problem,
-    int AuditEventsChecked = 0, int? FirstBadAuditSeq = null, int? CheckpointSeq = null, DateTime? CheckpointAt = null);
+    int AuditEventsChecked = 0, int? FirstBadAuditSeq = null, int? CheckpointSeq = null, DateTime? CheckpointAt = null)
+{
+    /// <summary>How many attached file versions the entries signed and were found as signed.</summary>
+    public int AttachmentsChecked { get; init; }
+
+    /// <summary>Whether each signed version's SHA-256 was recomputed from its stored bytes (<c>?files=true</c>).</summary>
+    public bool FilesRehashed { get; init; }
+}
 
 /// <summary>
 /// The signed chain of the approval history. Each report has its own chain (no global lock on
@@ -23,9 +30,15 @@ public sealed record JournalVerification(
 /// </summary>
 public static class Journal
 {
+    /// <summary>
+    /// A new entry after the report's last, signed and linked; the report's journal length and head
+    /// move to it. With <paramref name="attachments"/> the entry also signs the report's attached
+    /// files as they stand (j4).
+    /// </summary>
     public static JournalEntry Append(JournalKeys keys, ProgressReport report, DateTime at, string actorId, string actor, string? onBehalfOfId, string? onBehalfOf,
-        string action, string? fromStatus, string toStatus, string? comment, JournalPlace? place = null)
+        string action, string? fromStatus, string toStatus, string? comment, JournalPlace? place = null, IReadOnlyList<SignedAttachment>? attachments = null)
     {
+        var manifest = attachments is null ? null : Manifest(attachments);
         var entry = new JournalEntry
         {
             ReportId = report.Id, Seq = report.JournalLength + 1, At = at, ActorId = actorId, Actor = actor,
@@ -33,6 +46,7 @@ public static class Journal
             OnBehalfOfId = onBehalfOfId, OnBehalfOf = onBehalfOf, Action = action, FromStatus = fromStatus, ToStatus = toStatus,
             Comment = comment, ReportVersion = report.Version, ContentHash = ContentHash(report.Content), KeyId = keys.CurrentId,
             PreviousHash = report.JournalHead, Hash = string.Empty,
+            Attachments = manifest, AttachmentsHash = manifest is null ? null : Sha256(manifest),
         };
         entry.Hash = keys.Sign(entry.KeyId, SignedText(entry));
         report.JournalLength = entry.Seq;
@@ -45,13 +59,45 @@ public static class Journal
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(content, ReportContent.Json))));
 
     /// <summary>
+    /// The attached files as an entry signs them: "{attachment id} {version} {sha256}" per file,
+    /// sorted (ordinal), one per line; the empty string for none.
+    /// </summary>
+    public static string Manifest(IEnumerable<SignedAttachment> attachments) => string.Join('\n', attachments
+        .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.AttachmentId:N} {a.Version} {a.Sha256}"))
+        .Order(StringComparer.Ordinal));
+
+    /// <summary>The files a manifest lists; null when a line is malformed.</summary>
+    public static IReadOnlyList<SignedAttachment>? ParseManifest(string manifest)
+    {
+        var files = new List<SignedAttachment>();
+        foreach (var line in manifest.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length != 3 || !Guid.TryParseExact(parts[0], "N", out var id)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var version) || parts[2].Length != 64)
+            {
+                return null;
+            }
+
+            files.Add(new SignedAttachment(id, version, parts[2]));
+        }
+
+        return files;
+    }
+
+    /// <summary>
     /// What an entry's HMAC covers, fields separated by U+001F. Entries that name their step and the
     /// actor's role and section (j3) sign those too; emptying them to pass as j2 breaks the HMAC.
+    /// Entries that sign the report's attached files (j4) add the SHA-256 of their list; removing it
+    /// to pass as j3 breaks the HMAC too, as the version tag is signed.
     /// </summary>
-    public static string SignedText(JournalEntry entry) => entry.StepId is null && entry.ActorRole is null && entry.ActorSectionCode is null
-        ? SignedTextV2(entry)
-        : string.Join('\u001f', "j3" + SignedTextV2(entry)[2..],
-            entry.StepId ?? string.Empty, entry.ActorRole ?? string.Empty, entry.ActorSectionCode ?? string.Empty);
+    public static string SignedText(JournalEntry entry) =>
+        entry.AttachmentsHash is { } attachments ? string.Join('\u001f', "j4" + SignedTextV3(entry)[2..], attachments)
+        : entry.StepId is null && entry.ActorRole is null && entry.ActorSectionCode is null ? SignedTextV2(entry)
+        : SignedTextV3(entry);
+
+    private static string SignedTextV3(JournalEntry entry) => string.Join('\u001f', "j3" + SignedTextV2(entry)[2..],
+        entry.StepId ?? string.Empty, entry.ActorRole ?? string.Empty, entry.ActorSectionCode ?? string.Empty);
 
     private static string SignedTextV2(JournalEntry entry) => string.Join('\u001f',
         "j2", entry.KeyId, entry.PreviousHash, entry.ReportId.ToString("N"), entry.Seq.ToString(CultureInfo.InvariantCulture), Instant(entry.At),
@@ -70,13 +116,26 @@ public static class Journal
 
     private static string Instant(DateTime at) => at.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
 
+    /// <summary>The chains, the audit chain and the checkpoints, without the attached files (see the other overload).</summary>
+    public static Task<JournalVerification> VerifyAsync(ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken) =>
+        VerifyAsync(db, keys, null, rehashFiles: false, cancellationToken);
+
     /// <summary>
     /// Walks every chain and compares its end with the report row (head, length, status, and the
     /// content and version where the report cannot have been edited since), then the audit chain,
-    /// then the checkpoints; names the first problem.
+    /// then the checkpoints; names the first problem. With <paramref name="attachments"/>, every
+    /// file version an entry signed must still be stored with the same SHA-256 under the same
+    /// report, and a report that can no longer be edited must have exactly the files its last
+    /// signing entry listed. With <paramref name="rehashFiles"/>, each signed version's SHA-256 is
+    /// also recomputed from its stored bytes (reads every file: slow on a large store).
     /// </summary>
-    public static async Task<JournalVerification> VerifyAsync(ReformDbContext db, JournalKeys keys, CancellationToken cancellationToken)
+    public static async Task<JournalVerification> VerifyAsync(
+        ReformDbContext db, JournalKeys keys, IReportAttachments? attachments, bool rehashFiles, CancellationToken cancellationToken)
     {
+        var ledger = attachments is null ? null : await attachments.LedgerAsync(cancellationToken);
+        // Each signed version, with the report and the first entry that signed it.
+        var signedFiles = new Dictionary<(Guid, int), (Guid ReportId, int Seq, string Sha256)>();
+        string? lastManifest = null;
         var heads = await db.ProgressReports.AsNoTracking()
             .Select(r => new { r.Id, r.JournalLength, r.JournalHead, r.Status, r.Version, r.Content, r.RouteName, r.RouteVersion })
             .ToDictionaryAsync(r => r.Id, cancellationToken);
@@ -142,6 +201,13 @@ public static class Journal
                 return Bad(id, last.Seq, "the report's version is older than its last entry's");
             }
 
+            // Files change only while the report is editable, and each action signs the list as it stands.
+            if (!editable && ledger is not null
+                && Manifest(ledger.Current.GetValueOrDefault(id) ?? []) != (lastManifest ?? string.Empty))
+            {
+                return Bad(id, last.Seq, "the report's attached files differ from what its last signing entry listed (a file was added, replaced or removed after the decision)");
+            }
+
             return null;
         }
 
@@ -158,6 +224,7 @@ public static class Journal
                 seen.Add(entry.ReportId);
                 expectedSeq = 1;
                 previous = string.Empty;
+                lastManifest = null;
             }
 
             checkedCount++;
@@ -186,6 +253,36 @@ public static class Journal
                 reachedCheckpoint.Add(entry.ReportId);
             }
 
+            if (entry.AttachmentsHash is not null)
+            {
+                if (entry.Attachments is null || Sha256(entry.Attachments) != entry.AttachmentsHash || ParseManifest(entry.Attachments) is not { } files)
+                {
+                    return Bad(entry.ReportId, entry.Seq, "the entry's list of attached files was altered");
+                }
+
+                foreach (var file in files)
+                {
+                    if (ledger is null)
+                    {
+                        break;
+                    }
+
+                    if (!ledger.Versions.TryGetValue((file.AttachmentId, file.Version), out var stored))
+                    {
+                        return Bad(entry.ReportId, entry.Seq, $"attached file {file.AttachmentId:N} version {file.Version}, which this entry signed, was deleted");
+                    }
+
+                    if (stored.ReportId != entry.ReportId || stored.Sha256 != file.Sha256)
+                    {
+                        return Bad(entry.ReportId, entry.Seq, $"attached file {file.AttachmentId:N} version {file.Version} differs from what this entry signed (the file was swapped)");
+                    }
+
+                    signedFiles.TryAdd((file.AttachmentId, file.Version), (entry.ReportId, entry.Seq, file.Sha256));
+                }
+
+                lastManifest = entry.Attachments;
+            }
+
             previous = entry.Hash;
             last = entry;
             expectedSeq++;
@@ -194,6 +291,18 @@ public static class Journal
         if (CloseChain() is { } final)
         {
             return final;
+        }
+
+        // The bytes themselves, when asked: a swap that left the recorded SHA-256 alone.
+        if (rehashFiles && attachments is not null)
+        {
+            foreach (var ((attachmentId, version), signed) in signedFiles)
+            {
+                if (await attachments.RehashAsync(attachmentId, version, cancellationToken) != signed.Sha256)
+                {
+                    return Bad(signed.ReportId, signed.Seq, $"the stored bytes of attached file {attachmentId:N} version {version} do not match the SHA-256 the entry signed (the file was swapped or damaged)");
+                }
+            }
         }
 
         var emptied = heads.Values.FirstOrDefault(h => h.JournalLength > 0 && !seen.Contains(h.Id));
@@ -260,7 +369,10 @@ public static class Journal
             previousMac = c.Mac;
         }
 
-        return new JournalVerification(true, checkedCount, null, null, null, auditChecked, null, latest?.Seq, latest?.At);
+        return new JournalVerification(true, checkedCount, null, null, null, auditChecked, null, latest?.Seq, latest?.At)
+        {
+            AttachmentsChecked = signedFiles.Count, FilesRehashed = rehashFiles && attachments is not null,
+        };
     }
 }
 

@@ -36,6 +36,16 @@ public sealed class JournalEntry
     /// <summary>SHA-256 of the report's content as it stood after the action.</summary>
     public string ContentHash { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The report's attached files when the entry was written, one line per file,
+    /// "{attachment id} {version} {sha256}", sorted; empty for none. Null on entries that sign no
+    /// list (written before attachments existed, and notes that move nothing).
+    /// </summary>
+    public string? Attachments { get; set; }
+
+    /// <summary>SHA-256 of <see cref="Attachments"/>, which the entry's HMAC covers (j4).</summary>
+    public string? AttachmentsHash { get; set; }
+
     /// <summary>Which journal key signed <see cref="Hash"/> (see <see cref="JournalKeys"/>).</summary>
     public string KeyId { get; set; } = string.Empty;
     public required string PreviousHash { get; set; }

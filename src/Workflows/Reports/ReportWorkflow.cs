@@ -26,10 +26,13 @@ public sealed class ReportOptions
 /// <summary>
 /// Runs the actions on progress reports. One action is one transaction: the report (checked
 /// against its version), the tasks it closes and opens, one journal entry, its outbox events
-/// and the idempotency record all commit together in one SaveChanges, or nothing does.
+/// and the idempotency record all commit together in one SaveChanges, or nothing does. The
+/// entry signs the report's attached files as they stand (claimed in the same transaction, so
+/// an upload racing the action makes one of the two fail).
 /// </summary>
 public sealed class ReportWorkflow(
-    ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys, ClosedDays closedDays, IOptions<ReportOptions> options)
+    ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys, ClosedDays closedDays, IOptions<ReportOptions> options,
+    IReportAttachments attachments)
 {
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
@@ -185,8 +188,9 @@ public sealed class ReportWorkflow(
 
         if (action != ReportAction.Save)
         {
+            var attached = await attachments.ClaimAsync(report.Id, cancellationToken);
             var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, request.Comment,
-                new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode));
+                new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode), attached);
             db.JournalEntries.Add(entry);
             AddEvent(action, report, fromStatus, caller, onBehalfOf, now);
             if (action == ReportAction.Submit)

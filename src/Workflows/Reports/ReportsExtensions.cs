@@ -3,6 +3,7 @@ using AomoriReform.Workflows.Jobs;
 using AomoriReform.Workflows.Persistence;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace AomoriReform.Workflows.Reports;
@@ -20,6 +21,8 @@ public static class ReportsExtensions
         builder.Services.AddOptions<ReportOptions>().BindConfiguration("Reports")
             .Validate(o => o.PostReviewBusinessDays is >= 0 and <= 60, "Reports:PostReviewBusinessDays must be a whole number of business days from 0 to 60")
             .ValidateOnStart();
+        // Records replaces it with the attachments it keeps.
+        builder.Services.TryAddScoped<IReportAttachments, NoReportAttachments>();
         builder.Services.AddScoped<ReportWorkflow>();
         builder.Services.AddScoped<ReportNotes>();
         builder.Services.AddScoped<ReportChanges>();

@@ -49,7 +49,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         database = await TestDatabase.CreateAsync(Profile.Production);
         app = new ReformApp(database, "Development", time: time);
-        foreach (var who in new[] { "hq.admin", $"{Section}.staff", $"{Section}.chief", "committee" })
+        foreach (var who in new[] { "hq.admin", $"{Section}.staff", $"{Section}.chief", "committee", "hq.reviewer" })
         {
             clients[who] = await app.SignedInAsync($"{who}@demo.local");
         }
@@ -64,13 +64,13 @@ public sealed class HostileInputTests : IAsyncLifetime
         await database.DisposeAsync();
     }
 
-    /// <summary>What a mutated request must get: exactly a 400 naming a field, 413, or any 4xx (the input is valid text but the request fails otherwise).</summary>
+    /// <summary>What a mutated request must get: exactly a 400 naming a field, 413, 415, or any 4xx (the input is valid text but the request fails otherwise).</summary>
     private enum Expect
     {
         BadRequest,
         TooLarge,
-        ClientError,
         UnsupportedType,
+        ClientError,
     }
 
     private sealed record Probe(string Label, string Caller, HttpMethod Method, string Path, HttpContent? Content, Expect Expect, (string Name, string Value)? Header = null);
@@ -82,10 +82,14 @@ public sealed class HostileInputTests : IAsyncLifetime
     public async Task A_corpus_of_bad_requests_gets_only_4xx_changes_nothing_and_the_journal_verifies()
     {
         var reports = await app.WithDbAsync(db => db.ProgressReports.AsNoTracking()
-            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report").OrderBy(r => r.MeasureCode).Select(r => new { r.Id, r.MeasureCode }).Take(2).ToListAsync());
-        var (draft, submitted) = (reports[0].Id, reports[1].Id);
+            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report").OrderBy(r => r.MeasureCode).Select(r => new { r.Id, r.MeasureCode }).Take(3).ToListAsync());
+        var (draft, submitted, accepted) = (reports[0].Id, reports[1].Id, reports[2].Id);
         var submit = await clients[$"{Section}.staff"].PostAsJsonAsync($"/api/reports/{submitted}/submit", new { version = 1 });
         Assert.Equal(HttpStatusCode.OK, submit.StatusCode);
+        foreach (var (who, action, version) in new[] { ($"{Section}.staff", "submit", 1), ($"{Section}.chief", "approve", 2), ("hq.reviewer", "accept", 3) })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await clients[who].PostAsJsonAsync($"/api/reports/{accepted}/{action}", new { version })).StatusCode);
+        }
         var indicator = await app.WithDbAsync(db => db.Measures.Where(m => m.Code == reports[0].MeasureCode).Select(m => m.Indicators).SingleAsync());
 
         // Well-formed templates that cannot succeed, so no mutation can slip through into a change.
@@ -124,9 +128,11 @@ public sealed class HostileInputTests : IAsyncLifetime
             // An existing but ineligible deputy (a read-only role), so every mutation is refused too.
             new("deputy-ineligible", $"{Section}.chief", HttpMethod.Post, "/api/deputies",
                 new JsonObject { ["deputyEmail"] = "committee@demo.local", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
+            // 軽微な修正 on a report that is not accepted yet: every request is refused.
+            new("correction", "hq.admin", HttpMethod.Post, $"/api/reports/{draft}/corrections", new JsonObject { ["text"] = "誤記の訂正" }, ["text"], ["text"]),
         ];
 
-        var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(DefinitionProbes()).Concat(PathProbes(draft, submitted)).ToList();
+        var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(DefinitionProbes()).Concat(PathProbes(draft, submitted)).Concat(AttachmentProbes(draft, accepted)).ToList();
         Assert.True(probes.Count >= 300, $"{probes.Count} probes");
 
         await QuiescentAsync();
@@ -559,6 +565,92 @@ public sealed class HostileInputTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Uploads that must store nothing: a type not allowed by its content, a body or file over the
+    /// limit, a traversal or control characters in the name, an empty file, a report that is no
+    /// longer editable, and malformed multipart bodies; and the records' other endpoints with bad ids.
+    /// </summary>
+    private static IEnumerable<Probe> AttachmentProbes(Guid draft, Guid accepted)
+    {
+        var staff = $"{Section}.staff";
+        Probe Upload(string label, byte[] content, string? fileName, Expect expect, Guid? report = null, string? who = null, HttpMethod? method = null, string? path = null)
+        {
+            // The name as filename* (RFC 5987), raw: HttpClient itself refuses control characters in a header.
+            var part = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } };
+            part.Headers.TryAddWithoutValidation("Content-Disposition", fileName is { Length: > 0 }
+                ? $"form-data; name=\"file\"; filename*=UTF-8''{Uri.EscapeDataString(fileName)}"
+                : "form-data; name=\"file\"; filename=\"\"");
+            var body = new MultipartFormDataContent { part };
+
+            return new($"attachment {label}", who ?? staff, method ?? HttpMethod.Post, path ?? $"/api/reports/{report ?? draft}/attachments", body, expect);
+        }
+
+        foreach (var (label, content, name) in new[]
+        {
+            ("an executable named .pdf", TestFiles.Executable(), "報告.pdf"),
+            ("HTML", TestFiles.Html(), "page.html"),
+            ("HTML named .txt", Encoding.UTF8.GetBytes("<script>alert(1)</script>\u0000"), "memo.txt"),
+            ("Shift_JIS CSV", TestFiles.ShiftJisCsv(), "集計.csv"),
+            ("UTF-16 text", TestFiles.Utf16Text(), "集計.txt"),
+            ("a macro workbook", TestFiles.Xlsm(), "集計.xlsx"),
+            ("a legacy workbook", TestFiles.LegacyExcel(), "集計.xls"),
+            ("a plain ZIP", TestFiles.Zip(), "資料.zip"),
+            ("a PDF named .exe", TestFiles.Pdf(), "setup.exe"),
+            ("a PDF named .xlsx", TestFiles.Pdf(), "集計.xlsx"),
+        })
+        {
+            yield return Upload(label, content, name, Expect.UnsupportedType);
+        }
+
+        yield return Upload("body over the limit", TestFiles.LargePdf((20 << 20) + (128 << 10)), "大きい.pdf", Expect.TooLarge);
+        yield return Upload("file over the limit", TestFiles.LargePdf((20 << 20) + 1), "大きい.pdf", Expect.TooLarge);
+        foreach (var name in new[]
+        {
+            "../../etc/passwd.pdf", "..\\..\\windows\\win.ini.pdf", "/etc/passwd.pdf", "..", "%2e%2e%2fpasswd.pdf", "a\u0000b.pdf", "x\r\nSet-Cookie: a=b.pdf",
+            "bell\u0007.pdf", "請求書\u202Efdp.exe.pdf", "CON.pdf", "資料?.pdf", new string('あ', 90) + ".pdf",
+        })
+        {
+            yield return Upload($"named '{name[..Math.Min(name.Length, 20)]}'", TestFiles.Pdf(), name, Expect.BadRequest);
+        }
+
+        yield return Upload("without a name", TestFiles.Pdf(), null, Expect.BadRequest);
+        yield return Upload("empty", [], "空.pdf", Expect.BadRequest);
+        yield return Upload("to an accepted report", TestFiles.Pdf(), "受理後.pdf", Expect.ClientError, accepted);
+        yield return Upload("by the chief", TestFiles.Pdf(), "課長.pdf", Expect.ClientError, who: $"{Section}.chief");
+        yield return Upload("to no report", TestFiles.Pdf(), "資料.pdf", Expect.ClientError, Guid.NewGuid());
+        yield return Upload("replacing no file", TestFiles.Pdf(), "資料.pdf", Expect.ClientError, method: HttpMethod.Put, path: $"/api/reports/{draft}/attachments/{Guid.NewGuid()}");
+        yield return new("attachment without a file part", staff, HttpMethod.Post, $"/api/reports/{draft}/attachments",
+            new MultipartFormDataContent { { new StringContent("メモ"), "note" } }, Expect.BadRequest);
+        yield return new("attachment as raw PDF", staff, HttpMethod.Post, $"/api/reports/{draft}/attachments",
+            new ByteArrayContent(TestFiles.Pdf()) { Headers = { ContentType = new MediaTypeHeaderValue("application/pdf") } }, Expect.UnsupportedType);
+        var cut = new ByteArrayContent(Encoding.UTF8.GetBytes("--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n%PDF-1.4 cut short"));
+        cut.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b0undary");
+        yield return new("attachment in a multipart body cut short", staff, HttpMethod.Post, $"/api/reports/{draft}/attachments", cut, Expect.BadRequest);
+        var unbounded = new ByteArrayContent(TestFiles.Pdf());
+        unbounded.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data");
+        yield return new("attachment in a multipart body without boundary", staff, HttpMethod.Post, $"/api/reports/{draft}/attachments", unbounded, Expect.BadRequest);
+        yield return new("delete no file", staff, HttpMethod.Delete, $"/api/reports/{draft}/attachments/{Guid.NewGuid()}", null, Expect.ClientError);
+
+        foreach (var query in new[] { "version=0", "version=-1", "version=abc", "version=1e3" })
+        {
+            yield return new($"download {query}", staff, HttpMethod.Get, $"/api/reports/{draft}/attachments/{Guid.NewGuid()}?{query}", null, Expect.BadRequest);
+        }
+
+        foreach (var id in new[] { "not-a-guid", "1%27%20OR%201%3D1", Guid.NewGuid().ToString() })
+        {
+            yield return new($"pdf of report {id}", staff, HttpMethod.Get, $"/api/reports/{id}/pdf", null, Expect.ClientError);
+            yield return new($"corrections of report {id}", "hq.admin", HttpMethod.Post, $"/api/reports/{id}/corrections", JsonContent.Create(new { text = "x" }), Expect.ClientError);
+        }
+
+        foreach (var year in new[] { "1999", "2100", "abc", "99999999999", "2025%27" })
+        {
+            yield return new($"export {year}", "hq.admin", HttpMethod.Get, $"/api/records/{year}/export", null, year is "1999" or "2100" ? Expect.BadRequest : Expect.ClientError);
+        }
+
+        // Corrections of a report that is accepted, by somebody who is not headquarters.
+        yield return new("correction by staff", staff, HttpMethod.Post, $"/api/reports/{accepted}/corrections", JsonContent.Create(new { text = "担当の修正" }), Expect.ClientError);
+    }
+
     private static IEnumerable<(string Path, JsonValue Value)> Leaves(JsonNode node, string prefix)
     {
         switch (node)
@@ -638,18 +730,25 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits until the outbox is drained, the projection has caught up and the consumers have stopped
-    /// recording messages, so only requests can change rows. The projection's batch consumer is not
-    /// one the outbox waits for, and it can be current (the check-in writes the rows) while events it
-    /// has still to skip wait in its queue on a busy machine: its processed count must hold still for
-    /// five seconds.
+    /// Waits until the outbox is drained, the projection has caught up and the other consumers
+    /// (notifications) have stopped recording messages, so only requests can change rows.
     /// </summary>
     private async Task QuiescentAsync()
     {
+        // Each event type is a batch of its own, so the projection may show a report's newest
+        // version while older events of it are still being recorded: wait for every one.
+        string[] projected = [.. new[]
+        {
+            typeof(AomoriReform.Contracts.Reports.ReportOpened), typeof(AomoriReform.Contracts.Reports.ReportSubmitted), typeof(AomoriReform.Contracts.Reports.ReportRecalled),
+            typeof(AomoriReform.Contracts.Reports.ReportApproved), typeof(AomoriReform.Contracts.Reports.ReportReturned), typeof(AomoriReform.Contracts.Reports.ReportConcurred),
+            typeof(AomoriReform.Contracts.Reports.ReportAccepted),
+        }.Select(t => t.FullName!)];
         await Eventually.Get(
             () => app.WithDbAsync(async db => await db.OutboxMessages.CountAsync(m => m.SentAt == null)
-                + await db.ProgressReports.CountAsync(r => !db.ReportProjections.Any(p => p.ReportId == r.Id && p.Version == r.Version))),
-            pending => pending == 0, because: "the outbox and the projection to settle");
+                + await db.ProgressReports.CountAsync(r => !db.ReportProjections.Any(p => p.ReportId == r.Id && p.Version == r.Version))
+                + await db.OutboxMessages.CountAsync(m => projected.Contains(m.MessageType)
+                    && !db.ProcessedMessages.Any(p => p.Consumer == AomoriReform.Workflows.Rollups.ReportProjectionConsumer.Name && p.MessageId == m.MessageId))),
+            pending => pending == 0, because: "the outbox, the projection and its record of processed messages to settle");
         var (seen, still) = (-1, 0);
         await Eventually.Get(
             async () =>

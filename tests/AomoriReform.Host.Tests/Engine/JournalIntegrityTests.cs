@@ -139,6 +139,7 @@ public abstract class JournalIntegrityTests(Profile profile) : IAsyncLifetime
         {
             await db.Database.ExecuteSqlAsync($"DELETE FROM work_tasks WHERE report_id = {id}");
             await db.Database.ExecuteSqlAsync($"DELETE FROM report_submissions WHERE report_id = {id}");
+            await db.Database.ExecuteSqlAsync($"DELETE FROM attachment_sets WHERE report_id = {id}");
             await db.Database.ExecuteSqlAsync($"DELETE FROM journal_entries WHERE report_id = {id}");
             return await db.Database.ExecuteSqlAsync($"DELETE FROM progress_reports WHERE id = {id}");
         });

@@ -107,6 +107,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     /// <summary>The shipped approval rules as their next version (2).</summary>
     private static byte[] NextRulesVersion() => System.Text.Encoding.UTF8.GetBytes(AomoriReform.Workflows.Engine.ApprovalRulesLoader.ShippedFiles()
         .Single().Yaml.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("effectiveFrom: 2025-04-01", "effectiveFrom: 2027-04-01", StringComparison.Ordinal));
+    private static MultipartFormDataContent PdfFile(string name) =>
+        new() { { new ByteArrayContent(TestFiles.Pdf(name)) { Headers = { ContentType = new MediaTypeHeaderValue("application/pdf") } }, "file", name } };
+    private async Task<Guid> AttachAsync(Guid report, string name)
+    {
+        var response = await clients["own.staff"].PostAsync(new Uri($"/api/reports/{report}/attachments", UriKind.Relative), PdfFile(name));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+    }
 
     private Task<int> VersionOf(Guid id) => app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.Version).SingleAsync());
 
@@ -156,6 +164,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         await Drive("own.staff", reviewed, "approve");
         Assert.Equal(1, await app.WithDbAsync(db => db.WorkTasks.CountAsync(t => t.ReportId == reviewed && t.Kind == AomoriReform.Workflows.Engine.WorkTaskKind.PostReview)));
 
+        // Two files on the report being edited: one to read and replace, one to delete.
+        var (attachment, doomed) = (await AttachAsync(edit, "根拠資料.pdf"), await AttachAsync(edit, "削除する資料.pdf"));
+
         string[] readers = ["hq.reviewer", "hq.admin", "committee", "auditor"];
         var opinionWritten = await clients["committee"].PostAsJsonAsync("/api/opinions", new { fiscalYear = 2024, text = "matrix" });
         Assert.Equal(HttpStatusCode.Created, opinionWritten.StatusCode);
@@ -187,6 +198,21 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("POST /api/reports/{id:guid}/{action} approve", Action(approve, "approve"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
             new("POST /api/reports/{id:guid}/{action} return", Action(sendBack, "return"), OnOwnReport(HttpStatusCode.OK, "own.chief")),
             new("POST /api/reports/{id:guid}/{action} accept", Action(accept, "accept"), OnOwnReport(HttpStatusCode.OK, "hq.reviewer")),
+            // Records: files change while the report is editable, by whoever may save it; everyone who sees it reads them.
+            new("POST /api/reports/{id:guid}/attachments", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Post, $"/api/reports/{edit}/attachments") { Content = PdfFile("追加.pdf") }),
+                OnOwnReport(HttpStatusCode.Created, "own.staff")),
+            new("GET /api/reports/{id:guid}/attachments", _ => Get($"/api/reports/{edit}/attachments"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/attachments/{attachmentId:guid}", _ => Get($"/api/reports/{edit}/attachments/{attachment}"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/attachments/{attachmentId:guid}/versions", _ => Get($"/api/reports/{edit}/attachments/{attachment}/versions"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("PUT /api/reports/{id:guid}/attachments/{attachmentId:guid}", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Put, $"/api/reports/{edit}/attachments/{attachment}") { Content = PdfFile("差替.pdf") }),
+                OnOwnReport(HttpStatusCode.OK, "own.staff")),
+            new("DELETE /api/reports/{id:guid}/attachments/{attachmentId:guid}", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Delete, $"/api/reports/{edit}/attachments/{doomed}")),
+                OnOwnReport(HttpStatusCode.NoContent, "own.staff")),
+            // 軽微な修正 on the report HQ has just accepted: HQ only; whoever else sees it may not (403).
+            new("POST /api/reports/{id:guid}/corrections", _ => Post($"/api/reports/{accept}/corrections", new { text = "matrix" }), OnOwnReport(HttpStatusCode.Created, "hq.reviewer", "hq.admin")),
+            new("GET /api/reports/{id:guid}/corrections", _ => Get($"/api/reports/{accept}/corrections"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/reports/{id:guid}/pdf", _ => Get($"/api/reports/{accept}/pdf"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
+            new("GET /api/records/{fiscalYear:int}/export", _ => Get("/api/records/2025/export"), Only(HttpStatusCode.OK, readers)),
             // 意見 at the chief's step: the chief, and the own staff as the chief's deputy today.
             new("POST /api/reports/{id:guid}/comments", _ => Post($"/api/reports/{commented}/comments", new { text = "matrix" }), OnOwnReport(HttpStatusCode.Created, "own.chief", "own.staff")),
             new("GET /api/reports/{id:guid}/comments", _ => Get($"/api/reports/{commented}/comments"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),

@@ -973,6 +973,206 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("viewpoints", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Records.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<string>("DeletedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("deleted_by");
+
+                    b.Property<string>("DeletedById")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("deleted_by_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attachments");
+
+                    b.HasIndex("ReportId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_attachments_report_id_number");
+
+                    b.ToTable("attachments", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentSet", b =>
+                {
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<int>("Attached")
+                        .HasColumnType("integer")
+                        .HasColumnName("attached");
+
+                    b.Property<int>("Stamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("stamp");
+
+                    b.Property<long>("StoredBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("stored_bytes");
+
+                    b.HasKey("ReportId")
+                        .HasName("pk_attachment_sets");
+
+                    b.ToTable("attachment_sets", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentVersion", b =>
+                {
+                    b.Property<Guid>("AttachmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("attachment_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("file_name");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("storage_key");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("uploaded_at");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("uploaded_by");
+
+                    b.Property<string>("UploadedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("uploaded_by_id");
+
+                    b.HasKey("AttachmentId", "Version")
+                        .HasName("pk_attachment_versions");
+
+                    b.HasIndex("ReportId")
+                        .HasDatabaseName("ix_attachment_versions_report_id");
+
+                    b.HasIndex("StorageKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_attachment_versions_storage_key");
+
+                    b.ToTable("attachment_versions", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
+                {
+                    b.Property<string>("ObjectKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("object_key");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer")
+                        .HasColumnName("index");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("ObjectKey", "Index")
+                        .HasName("pk_attachment_chunks");
+
+                    b.ToTable("attachment_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredObject", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTime>("BeganAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("began_at");
+
+                    b.Property<int>("ChunkSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_size");
+
+                    b.Property<int>("Chunks")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunks");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("bigint")
+                        .HasColumnName("length");
+
+                    b.HasKey("Key")
+                        .HasName("pk_attachment_objects");
+
+                    b.HasIndex("BeganAt")
+                        .HasDatabaseName("ix_attachment_objects_began_at");
+
+                    b.ToTable("attachment_objects", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Reminders.Notification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1278,6 +1478,15 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
+
+                    b.Property<string>("Attachments")
+                        .HasColumnType("text")
+                        .HasColumnName("attachments");
+
+                    b.Property<string>("AttachmentsHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("attachments_hash");
 
                     b.Property<string>("Comment")
                         .HasColumnType("text")
@@ -1939,6 +2148,46 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_plan_items_areas_area_code");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.Attachment", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_progress_reports_report_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentSet", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_sets_progress_reports_report_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentVersion", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Records.Attachment", null)
+                        .WithMany()
+                        .HasForeignKey("AttachmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_versions_attachments_attachment_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Records.StoredObject", null)
+                        .WithMany()
+                        .HasForeignKey("ObjectKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_chunks_attachment_objects_object_key");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Reports.JournalEntry", b =>

@@ -964,6 +964,206 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("viewpoints", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Records.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<string>("DeletedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_by");
+
+                    b.Property<string>("DeletedById")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_by_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attachments");
+
+                    b.HasIndex("ReportId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_attachments_report_id_number");
+
+                    b.ToTable("attachments", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentSet", b =>
+                {
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<int>("Attached")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attached");
+
+                    b.Property<int>("Stamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stamp");
+
+                    b.Property<long>("StoredBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stored_bytes");
+
+                    b.HasKey("ReportId")
+                        .HasName("pk_attachment_sets");
+
+                    b.ToTable("attachment_sets", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentVersion", b =>
+                {
+                    b.Property<Guid>("AttachmentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attachment_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_type");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("storage_key");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("uploaded_at");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("uploaded_by");
+
+                    b.Property<string>("UploadedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("uploaded_by_id");
+
+                    b.HasKey("AttachmentId", "Version")
+                        .HasName("pk_attachment_versions");
+
+                    b.HasIndex("ReportId")
+                        .HasDatabaseName("ix_attachment_versions_report_id");
+
+                    b.HasIndex("StorageKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_attachment_versions_storage_key");
+
+                    b.ToTable("attachment_versions", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
+                {
+                    b.Property<string>("ObjectKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_key");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("index");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("data");
+
+                    b.HasKey("ObjectKey", "Index")
+                        .HasName("pk_attachment_chunks");
+
+                    b.ToTable("attachment_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredObject", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<DateTime>("BeganAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("began_at");
+
+                    b.Property<int>("ChunkSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chunk_size");
+
+                    b.Property<int>("Chunks")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chunks");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("length");
+
+                    b.HasKey("Key")
+                        .HasName("pk_attachment_objects");
+
+                    b.HasIndex("BeganAt")
+                        .HasDatabaseName("ix_attachment_objects_began_at");
+
+                    b.ToTable("attachment_objects", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Reminders.Notification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1263,6 +1463,15 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("At")
                         .HasColumnType("TEXT")
                         .HasColumnName("at");
+
+                    b.Property<string>("Attachments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attachments");
+
+                    b.Property<string>("AttachmentsHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attachments_hash");
 
                     b.Property<string>("Comment")
                         .HasColumnType("TEXT")
@@ -1918,6 +2127,46 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_plan_items_areas_area_code");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.Attachment", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_progress_reports_report_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentSet", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_sets_progress_reports_report_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.AttachmentVersion", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Records.Attachment", null)
+                        .WithMany()
+                        .HasForeignKey("AttachmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_versions_attachments_attachment_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Records.StoredObject", null)
+                        .WithMany()
+                        .HasForeignKey("ObjectKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachment_chunks_attachment_objects_object_key");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Reports.JournalEntry", b =>
