@@ -9,6 +9,10 @@ bash infra/services.sh start || { echo "0 passed, 1 failed"; exit 1; }
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here), with
 # Japanese fonts so that pages and screenshots render as a person sees them.
 bash infra/browser.sh || { echo "0 passed, 1 failed"; exit 1; }
+# The OpenAPI lint (Spectral, tools/openapi-lint) runs on Node; the machine's own when it has one.
+if ! command -v npm >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
 eval "$(bash infra/services.sh env)"
 
 results=TestResults

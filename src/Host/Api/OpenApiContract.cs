@@ -110,9 +110,7 @@ public static class OpenApiContract
         var limit = RateLimits.PolicyOf(method, route, metadata);
         if (limit is not null)
         {
-            var settings = services.GetRequiredService<RateLimitSettings>();
-            var identity = services.GetRequiredService<IdentitySettings>();
-            about.Add($"**Rate limit:** {RateLimits.Describe(limit, settings, identity)}; over it, 429 with `Retry-After`.");
+            about.Add($"**Rate limit:** {RateLimits.Describe(limit)}; over it, 429 with `Retry-After`.");
         }
 
         var idempotent = api.ParameterDescriptions.Any(p => p.Name == Reports.ReportEndpoints.IdempotencyHeader);

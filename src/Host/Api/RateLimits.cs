@@ -101,13 +101,17 @@ public static class RateLimits
         metadata.GetMetadata<DisableRateLimitingAttribute>() is not null ? null
         : metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? KindOf(method, route, metadata);
 
-    /// <summary>In words, for the OpenAPI document: how much the policy allows.</summary>
-    public static string Describe(string policy, RateLimitSettings settings, IdentitySettings identity) => policy switch
+    /// <summary>
+    /// In words, for the OpenAPI document: how much the policy allows by default and the setting that
+    /// changes it. The document is the product's contract, the same whatever a host is configured with.
+    /// </summary>
+    public static string Describe(string policy) => policy switch
     {
-        WritesPolicy => $"{settings.WritesPerMinute} requests a minute per account (RateLimits:WritesPerMinute) for all writes together; {settings.AnonymousPerMinute} a minute per client address without a sign-in (RateLimits:AnonymousPerMinute)",
-        ExportsPolicy => $"{settings.ExportsPerMinute} exports a minute per account (RateLimits:ExportsPerMinute); {settings.AnonymousPerMinute} a minute per client address without a sign-in",
-        LoginThrottle.ClientPolicy => $"{identity.LoginsPerClientPerMinute} attempts a minute per client address (Identity:LoginsPerClientPerMinute) and {identity.LoginsPerAccountPerMinute} per account (Identity:LoginsPerAccountPerMinute)",
-        _ => $"the '{policy}' policy",
+        WritesPolicy => $"{RateLimitSettings.DefaultWrites} requests a minute per account by default (RateLimits:WritesPerMinute) for all writes together; {RateLimitSettings.DefaultAnonymous} a minute per client address without a sign-in (RateLimits:AnonymousPerMinute)",
+        ExportsPolicy => $"{RateLimitSettings.DefaultExports} exports a minute per account by default (RateLimits:ExportsPerMinute); {RateLimitSettings.DefaultAnonymous} a minute per client address without a sign-in (RateLimits:AnonymousPerMinute)",
+        LoginThrottle.ClientPolicy => $"{IdentitySettings.DefaultLoginsPerClientPerMinute} attempts a minute per client address by default (Identity:LoginsPerClientPerMinute) and {IdentitySettings.DefaultLoginsPerAccountPerMinute} per account (Identity:LoginsPerAccountPerMinute)",
+        AomoriReform.Host.OpenData.OpenDataRateLimit.Name => $"{new AomoriReform.Workflows.OpenData.OpenDataOptions().PermitsPerMinute} requests a minute per client address by default (OpenData:PermitsPerMinute), for the open-data files and the residents' page together",
+        _ => throw new InvalidOperationException($"The rate limit policy '{policy}' has no description for the OpenAPI document."),
     };
 
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitSettings settings)

@@ -11,14 +11,17 @@ public sealed record IdentitySettings(
     int LockoutFailures, int LockoutMinutes, int AccessTokenMinutes, int RefreshTokenDays, int CookieMinutes,
     int LoginsPerClientPerMinute, int LoginsPerAccountPerMinute)
 {
+    public const int DefaultLoginsPerClientPerMinute = 30;
+    public const int DefaultLoginsPerAccountPerMinute = 10;
+
     public static IdentitySettings From(IConfiguration configuration) => new(
         Number(configuration, "LockoutFailures", 5, 1, 100),
         Number(configuration, "LockoutMinutes", 15, 1, 24 * 60),
         Number(configuration, "AccessTokenMinutes", 60, 1, 24 * 60),
         Number(configuration, "RefreshTokenDays", 14, 1, 365),
         Number(configuration, "CookieMinutes", 60, 1, 24 * 60),
-        Number(configuration, "LoginsPerClientPerMinute", 30, 1, 1_000_000),
-        Number(configuration, "LoginsPerAccountPerMinute", 10, 1, 1_000_000));
+        Number(configuration, "LoginsPerClientPerMinute", DefaultLoginsPerClientPerMinute, 1, 1_000_000),
+        Number(configuration, "LoginsPerAccountPerMinute", DefaultLoginsPerAccountPerMinute, 1, 1_000_000));
 
     private static int Number(IConfiguration configuration, string name, int fallback, int min, int max)
     {

@@ -62,23 +62,27 @@ public sealed partial class ApprovalRulesLoader(TimeProvider time, ILogger<Appro
         var published = 0;
         foreach (var (fileName, yaml) in ShippedFiles())
         {
-            var rules = ApprovalRuleSet.Parse(fileName, yaml, routes);
-            if (stored.TryGetValue((rules.Name, rules.Version), out var existing))
+            // A version stored already is compared, not checked against today's routes: a route it
+            // names may have been retired since, and that must never stop the host from starting.
+            var shipped = ApprovalRuleSet.Parse(fileName, yaml);
+            if (stored.TryGetValue((shipped.Name, shipped.Version), out var existing))
             {
-                if (ApprovalRuleSet.FromJson(existing.Definition).ToJson() != rules.ToJson())
+                if (ApprovalRuleSet.FromJson(existing.Definition).ToJson() != shipped.ToJson())
                 {
                     if (existing.PublishedBy is not null)
                     {
-                        LogSkipped(logger, fileName, rules.Name, rules.Version, existing.PublishedBy);
+                        LogSkipped(logger, fileName, shipped.Name, shipped.Version, existing.PublishedBy);
                         continue;
                     }
 
-                    throw new ApprovalRulesException(fileName, [new Files.FileError(1, $"{rules.Name} version {rules.Version} is published already with other content; publish the change as version {rules.Version + 1}")]);
+                    throw new ApprovalRulesException(fileName, [new Files.FileError(1, $"{shipped.Name} version {shipped.Version} is published already with other content; publish the change as version {shipped.Version + 1}")]);
                 }
 
                 continue;
             }
 
+            // A new version may name only routes with an active version.
+            var rules = ApprovalRuleSet.Parse(fileName, yaml, routes);
             db.ApprovalRuleSets.Add(new ApprovalRuleSetRecord
             {
                 Name = rules.Name, Version = rules.Version, Title = rules.Title, EffectiveFrom = rules.EffectiveFrom, Definition = rules.ToJson(),

@@ -16,7 +16,7 @@ public sealed record ApprovalRule(string Class, string Route, long? MinBudget = 
 
 /// <summary>
 /// 決裁区分 routing: which approval route a measure's progress reports take, chosen by who decides
-/// them (the measure's approval class: 課長専決 section-chief, 部長決裁 department-head, 本部長決裁
+/// them (the measure's approval class: 課長専決 section-chief, 部長専決 department-head, 本部長決裁
 /// hq-head) and optionally by its budget (事業費). Data like routes: a named, versioned file,
 /// in force from <see cref="EffectiveFrom"/> (a Japan date), never changed once published.
 /// </summary>

@@ -25,7 +25,7 @@ public sealed class StoredChunk
 
 /// <summary>
 /// The attached files' bytes in the shared database, in rows of 1 MiB: PostgreSQL <c>bytea</c>
-/// (TOASTed, compressed where it helps) or SQLite blobs in the embedded default. Each chunk is
+/// (stored out of line without compression: the files are mostly compressed already) or SQLite blobs in the embedded default. Each chunk is
 /// written in its own short transaction (SQLite's one writer is never held for a whole upload) on
 /// a context of its own, and read back one chunk at a time, so a file is never whole in memory.
 /// </summary>

@@ -5,6 +5,7 @@ using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Definitions;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Outcomes;
+using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
 
@@ -345,6 +346,21 @@ public abstract class RoutesAndRulesTests(Profile profile) : IAsyncLifetime
         await OpenAsync(2026);
         Assert.Equal(("progress-report", "approval-rules v1: section-chief → progress-report"), await RouteOf("1.1.1-02", 2026));
         await AssertAuditVerifies();
+    }
+
+    [Fact]
+    public async Task A_route_retired_after_newer_rules_stopped_naming_it_never_stops_the_shipped_rules_from_loading()
+    {
+        // Version 2 of the rules, in force today, sends hq-head measures to the standard route: the hq-head route may be retired.
+        await PublishRulesAsync(Rules(2, "2025-04-01").Replace("route: progress-report-hq-head", "route: progress-report-with-head", StringComparison.Ordinal)).OkAsync();
+        await RetireRouteAsync("progress-report-hq-head", 1).OkAsync();
+
+        // The next start loads the shipped rules again: version 1 still names the retired route, and is stored unchanged.
+        var published = await services.In<ReformDbContext, int>(db =>
+            new ApprovalRulesLoader(services.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApprovalRulesLoader>.Instance).PublishShippedAsync(db, CancellationToken.None));
+        Assert.Equal(0, published);
+        await OpenAsync(2025);
+        Assert.Equal("progress-report-with-head", (await ReportAsync("2.2.2-02", 2025)).RouteName);
     }
 }
 
