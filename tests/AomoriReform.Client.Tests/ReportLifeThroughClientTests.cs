@@ -84,6 +84,13 @@ public sealed class ReportLifeThroughClientTests : IAsyncLifetime
         Assert.Equal("電子申請の対象手続を拡大した。", saved!.Content!.Achievements);
         Assert.Contains("submit", saved.PermittedActions!.Select(a => a.ToString()!.ToLowerInvariant()));
 
+        // 添付資料: a file in the multipart body the document describes; the report then lists it.
+        var evidence = new Microsoft.Kiota.Abstractions.MultipartBody();
+        evidence.AddOrReplacePart("file", "application/pdf", new MemoryStream(TestFiles.Pdf()), "根拠資料.pdf");
+        var attached = await staff.Api.Reports[id].Attachments.PostAsync(evidence);
+        Assert.Equal(("根拠資料.pdf", 1, "application/pdf"), (attached!.FileName, attached.Version, attached.ContentType));
+        Assert.Equal(attached.Id, Assert.Single((await staff.Api.Reports[id].Attachments.GetAsync())!).Id);
+
         var submitted = await staff.Api.Reports[id]["submit"].PostAsync(new ActionRequest { Version = saved.Version });
         Assert.Equal("Submitted", submitted!.Status);
 

@@ -228,9 +228,17 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
 
 /// <summary>
 /// Endpoint metadata: the body is a file, not JSON, of up to <see cref="ApiExtensions.FileBodyLimit"/>
-/// unless the endpoint gives its own limit (read per request, e.g. from settings).
+/// unless the endpoint gives its own limit (read per request, e.g. from settings). A multipart upload
+/// (a part named <see cref="MultipartPart"/>) says so, and states its default limit for the OpenAPI
+/// document, which describes the product, not one host's settings.
 /// </summary>
-public sealed class FileUpload(Func<HttpContext, long>? limit = null)
+public sealed class FileUpload(Func<HttpContext, long>? limit = null, string? multipartPart = null, long? defaultLimit = null)
 {
     public long Limit(HttpContext context) => limit?.Invoke(context) ?? ApiExtensions.FileBodyLimit;
+
+    /// <summary>The form part that carries the file in a multipart/form-data body; null when the body is the file itself.</summary>
+    public string? MultipartPart => multipartPart;
+
+    /// <summary>The limit with the default settings, for the OpenAPI document.</summary>
+    public long DocumentedLimit => defaultLimit ?? ApiExtensions.FileBodyLimit;
 }

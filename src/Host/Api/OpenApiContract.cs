@@ -122,7 +122,31 @@ public static class OpenApiContract
         operation.Description = string.Join("\n\n", new[] { operation.Description ?? operation.Summary }.Concat(about));
 
         ApplyParameterValues(operation, metadata);
-        if (metadata.GetMetadata<FileUpload>() is not null && operation.RequestBody is OpenApiRequestBody { Content: { } files })
+        if (metadata.GetMetadata<FileUpload>() is { MultipartPart: { } part } multipart)
+        {
+            // A file in one part of a multipart/form-data body, read as a stream (so no parameter describes it).
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = $"multipart/form-data with the file in the part `{part}` (its file name is the attachment's name); at most {multipart.DocumentedLimit >> 20} MiB with the default settings.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { part },
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                [part] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", MaxLength = (int)multipart.DocumentedLimit },
+                            },
+                        },
+                    },
+                },
+            };
+        }
+        else if (metadata.GetMetadata<FileUpload>() is not null && operation.RequestBody is OpenApiRequestBody { Content: { } files })
         {
             // A file as the raw body: at most the file limit (bytes, so at most as many characters).
             foreach (var file in files.Values.Select(m => m.Schema).OfType<OpenApiSchema>())
@@ -166,8 +190,8 @@ public static class OpenApiContract
 
         if (hasBody)
         {
-            errors[413] = metadata.GetMetadata<FileUpload>() is not null
-                ? $"The body is over {ApiExtensions.FileBodyLimit >> 20} MiB."
+            errors[413] = metadata.GetMetadata<FileUpload>() is { } file
+                ? $"The body is over {file.DocumentedLimit >> 20} MiB{(file.MultipartPart is null ? "" : " (with the default settings)")}."
                 : $"The body is over {ApiExtensions.JsonBodyLimit >> 20} MiB.";
             errors[415] = metadata.GetMetadata<FileUpload>() is not null
                 ? "A file type that is not allowed (by its Content-Type or its content)."

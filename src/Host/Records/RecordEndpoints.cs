@@ -23,27 +23,30 @@ public static class RecordEndpoints
     public static WebApplication MapRecords(this WebApplication app)
     {
         var reports = app.MapGroup("/api/reports/{id:guid}").WithTags("Records");
-        var upload = new FileUpload(context => context.RequestServices.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes + MultipartOverhead);
+        var upload = new FileUpload(
+            context => context.RequestServices.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxFileBytes + MultipartOverhead,
+            multipartPart: "file", defaultLimit: new AttachmentOptions().MaxFileBytes + MultipartOverhead);
         reports.MapPost("/attachments", UploadAsync).RequireAuthorization(Policies.SignedIn).WithMetadata(upload)
             .WithSummary("添付資料: attaches a file (multipart/form-data, part 'file') while the report is editable; the type is told by the content")
             .Produces<AttachmentView>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         reports.MapGet("/attachments", ListAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("The report's attached files: the latest version of each");
+            .WithSummary("The report's attached files: the latest version of each").Produces<IReadOnlyList<AttachmentView>>();
         reports.MapGet("/attachments/{attachmentId:guid}", DownloadAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("The file (the latest version, or ?version=n, which also reads a deleted file's kept versions), as an attachment download");
+            .WithSummary("The file (the latest version, or ?version=n, which also reads a deleted file's kept versions), as an attachment download")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
         reports.MapPut("/attachments/{attachmentId:guid}", ReplaceAsync).RequireAuthorization(Policies.SignedIn).WithMetadata(upload)
             .WithSummary("Replaces the file with a new version (multipart/form-data, part 'file'); earlier versions are kept")
             .Produces<AttachmentView>().ProducesProblem(StatusCodes.Status409Conflict);
         reports.MapDelete("/attachments/{attachmentId:guid}", DeleteAsync).RequireAuthorization(Policies.SignedIn)
             .WithSummary("Takes the file off the report's list while it is editable; its versions are kept for the journal");
         reports.MapGet("/attachments/{attachmentId:guid}/versions", VersionsAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("Every version of the file, oldest first");
+            .WithSummary("Every version of the file, oldest first").Produces<IReadOnlyList<AttachmentView>>();
         reports.MapPost("/corrections", CorrectAsync).RequireAuthorization(Policies.SignedIn)
             .WithSummary("軽微な修正: HQ appends a correction note to an accepted report (journaled; the report itself never changes)")
             .Produces<CorrectionView>(StatusCodes.Status201Created);
         reports.MapGet("/corrections", CorrectionsAsync).RequireAuthorization(Policies.SignedIn)
-            .WithSummary("The corrections appended after acceptance, oldest first");
+            .WithSummary("The corrections appended after acceptance, oldest first").Produces<IReadOnlyList<CorrectionView>>();
         reports.MapGet("/pdf", PdfAsync).RequireAuthorization(Policies.SignedIn)
             .WithSummary("決裁文書: the decision record as a PDF (content, indicators, approval record with 代決 and 後閲, files and their SHA-256, corrections, journal head)")
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
