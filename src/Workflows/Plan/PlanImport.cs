@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AomoriReform.Contracts.Plan;
+using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
@@ -246,9 +247,9 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             errors.Add(new FileError(measure.ConsultLine, $"consultRequired {required} is more than the {measure.Consult.Count} section(s) consulted"));
         }
 
-        if (measure.ApprovalClass is { } approvalClass && !Codes.IsSlug(approvalClass))
+        if (measure.ApprovalClass is { } approvalClass && (!Codes.IsSlug(approvalClass) || approvalClass.Length > ApprovalRuleSet.MaxClassLength))
         {
-            errors.Add(new FileError(measure.Line, $"approvalClass '{approvalClass}' must be a lowercase slug such as section-chief"));
+            errors.Add(new FileError(measure.Line, $"approvalClass '{(approvalClass.Length > 40 ? approvalClass[..40] + "…" : approvalClass)}' must be a lowercase slug such as section-chief, at most {ApprovalRuleSet.MaxClassLength} characters"));
         }
     }
 

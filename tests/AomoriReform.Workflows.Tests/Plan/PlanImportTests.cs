@@ -106,6 +106,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
     [InlineData("item: \"1.1.1\"", "section: no-such-section", 2, "unknown section 'no-such-section'")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    route: no-such-route", 2, "unknown route 'no-such-route'")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    budget: 1.5e8", 6, "budget '1.5e8' is not an amount of yen")]
+    [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    approvalClass: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 2, "at most 64 characters")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    indicators:\n      - code: \"1\"\n        title: t\n        unit: 件\n        targets: { 2023: 1 }", 10, "target for 2023 is outside the plan period FY2024-FY2028")]
     public async Task A_bad_measure_is_named_by_line_and_nothing_is_imported(string item, string section, int line, string message)
     {
