@@ -78,6 +78,12 @@ catch (Microsoft.Extensions.Options.OptionsValidationException e)
     await Console.Error.WriteLineAsync($"Configuration error: {string.Join("; ", e.Failures)}");
     return 2;
 }
+catch (InvalidOperationException e) when (ConfigurationBinding.KeyOf(e) is { } key)
+{
+    // The configuration binder could not read a bound setting (a word where a number belongs).
+    await Console.Error.WriteLineAsync($"Configuration error: {key} is not a valid value: {e.Message}");
+    return 2;
+}
 
 if (HostCommands.IsCommand(args))
 {
@@ -105,3 +111,15 @@ return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
+
+/// <summary>Which setting the configuration binder failed to read, from its exception.</summary>
+internal static partial class ConfigurationBinding
+{
+    public static string? KeyOf(InvalidOperationException e) =>
+        e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) && KeyPattern().Match(e.Message) is { Success: true } match
+            ? match.Groups[1].Value
+            : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex("at '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex KeyPattern();
+}

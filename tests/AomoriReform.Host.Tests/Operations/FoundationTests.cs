@@ -153,6 +153,11 @@ public sealed class StartupTests
     [InlineData("Identity__LockoutFailures", "five", "Identity:LockoutFailures")]
     [InlineData("Identity__AccessTokenMinutes", "0", "Identity:AccessTokenMinutes")]
     [InlineData("Outbox__PollInterval", "-00:00:01", "Outbox:PollInterval")]
+    [InlineData("Records__MaxFileBytes", "lots", "Records:MaxFileBytes")]
+    [InlineData("Records__MaxFileBytes", "10", "Records:MaxFileBytes")]
+    [InlineData("OpenData__PermitsPerMinute", "many", "OpenData:PermitsPerMinute")]
+    [InlineData("OpenData__LocalGovernmentCode", "02000", "OpenData:LocalGovernmentCode")]
+    [InlineData("RateLimits__WritesPerMinute", "0", "RateLimits:WritesPerMinute")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
