@@ -188,6 +188,7 @@ public static class ApiLimits
         ["class"] = new(RouteIdLength),
         ["unruledClasses"] = new(RouteIdLength),
         ["diagram"] = new(DiagramLength),
+        ["retentionClass"] = new(AomoriReform.Workflows.Calendar.Retention.MaxLength),
 
         // Problem details (RFC 9457).
         ["type"] = new(UriLength, Format: "uri-reference"),

@@ -54,7 +54,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
         // 決裁区分: the rules in force on the day the check-in opens choose each measure's route by its class.
         var rules = await ApprovalRuleSets.InForceAsync(db, FiscalYear.JapanDate(time.GetUtcNow()), cancellationToken);
         var measures = (await db.Measures.AsNoTracking()
-                .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName, m.ConsultSections, m.ConsultRequired, m.ApprovalClass, m.Budget })
+                .Select(m => new { m.Id, m.Code, m.ItemCode, m.OwnerSectionCode, m.OwnerSection!.DepartmentCode, m.RouteName, m.ConsultSections, m.ConsultRequired, m.ApprovalClass, m.Budget, m.RetentionClass })
                 .ToListAsync(cancellationToken))
             .Select(m => (Measure: m, Rule: rules?.Choose(m.ApprovalClass, m.Budget)))
             .Select(m => (m.Measure, RouteName: m.Rule?.Route ?? m.Measure.RouteName, RouteRule: m.Rule is null ? null : rules!.Describe(m.Rule)))
@@ -82,7 +82,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
                 SectionCode = measure.OwnerSectionCode, DepartmentCode = measure.DepartmentCode, FiscalYear = year,
                 RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
                 Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
-                ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass,
+                ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass, RetentionClass = measure.RetentionClass,
                 RouteRule = routeRule,
             };
             db.ProgressReports.Add(report);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Committee;
@@ -163,6 +164,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             measure.Property(m => m.RouteName).HasMaxLength(64);
             measure.Property(m => m.ConsultSections).HasMaxLength(1000);
             measure.Property(m => m.ApprovalClass).HasMaxLength(64);
+            measure.Property(m => m.RetentionClass).HasMaxLength(Retention.MaxLength);
             measure.HasOne<PlanItem>().WithMany().HasForeignKey(m => m.ItemCode).OnDelete(DeleteBehavior.Restrict);
             measure.HasOne(m => m.OwnerSection).WithMany().HasForeignKey(m => m.OwnerSectionCode).OnDelete(DeleteBehavior.Restrict);
             measure.HasIndex(m => m.OwnerSectionCode);
@@ -234,6 +236,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.Concurred).HasMaxLength(1000);
             report.Property(r => r.ConsultedSections).HasMaxLength(1000);
             report.Property(r => r.ApprovalClass).HasMaxLength(64);
+            report.Property(r => r.RetentionClass).HasMaxLength(Retention.MaxLength);
             report.Property(r => r.RouteRule).HasMaxLength(200);
             report.Property(r => r.JournalHead).HasMaxLength(64);
             report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);

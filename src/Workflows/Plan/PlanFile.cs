@@ -44,6 +44,9 @@ public sealed class MeasureRow
 
     /// <summary>事業費 in yen, for the approval rules; null when not given.</summary>
     public long? Budget { get; init; }
+
+    /// <summary>保存期間 of its decided reports (1, 3, 5, 10, 30 or 常用); null when not given.</summary>
+    public string? Retention { get; init; }
     public List<IndicatorRow> Indicators { get; } = [];
 }
 
@@ -67,7 +70,7 @@ public static class PlanFile
         ["item_code", "measure_code", "measure_title", "section_code", "route", "indicator_code", "indicator_title", "unit"];
 
     /// <summary>Columns a CSV may have (the export writes them): the measure's consulted sections (space-separated), their quorum, its 決裁区分, its 事業費 in yen.</summary>
-    public static readonly string[] OptionalCsvColumns = ["consult", "consult_required", "approval_class", "budget"];
+    public static readonly string[] OptionalCsvColumns = ["consult", "consult_required", "approval_class", "budget", "retention"];
 
     /// <summary>Deepest nesting of mappings and sequences a plan file may have (a real plan needs about 8).</summary>
     public const int MaxYamlDepth = 64;
@@ -141,6 +144,7 @@ public static class PlanFile
                 ConsultLine = Child(node, "consult") is { } consultNode ? Line(consultNode) : Line(node),
                 ApprovalClass = Scalar(node, "approvalClass", errors, required: false),
                 Budget = Scalar(node, "budget", errors, required: false) is { } budget ? Yen(budget, Line(Child(node, "budget")!), errors) : null,
+                Retention = Scalar(node, "retention", errors, required: false),
             };
             foreach (var indicatorNode in Sequence(Child(node, "indicators"), "indicators", errors, required: false))
             {
@@ -225,6 +229,7 @@ public static class PlanFile
                     ConsultLine = record.Line,
                     ApprovalClass = record.Text("approval_class").Length == 0 ? null : record.Text("approval_class"),
                     Budget = record.Text("budget") is { Length: > 0 } budget ? Yen(budget, record.Line, errors) : null,
+                    Retention = record.Text("retention").Length == 0 ? null : record.Text("retention"),
                 };
                 document.Measures.Add(current);
             }

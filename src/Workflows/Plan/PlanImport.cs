@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AomoriReform.Contracts.Plan;
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Messaging;
@@ -247,6 +248,11 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
             errors.Add(new FileError(measure.ConsultLine, $"consultRequired {required} is more than the {measure.Consult.Count} section(s) consulted"));
         }
 
+        if (measure.Retention is { } retention && !Retention.IsClass(retention))
+        {
+            errors.Add(new FileError(measure.Line, $"retention '{(retention.Length > 40 ? retention[..40] + "…" : retention)}' must be one of {string.Join(", ", Retention.Classes)} (years, or 常用 for no end)"));
+        }
+
         if (measure.ApprovalClass is { } approvalClass && (!Codes.IsSlug(approvalClass) || approvalClass.Length > ApprovalRuleSet.MaxClassLength))
         {
             errors.Add(new FileError(measure.Line, $"approvalClass '{(approvalClass.Length > 40 ? approvalClass[..40] + "…" : approvalClass)}' must be a lowercase slug such as section-chief, at most {ApprovalRuleSet.MaxClassLength} characters"));
@@ -334,12 +340,13 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                     ConsultRequired = row.ConsultRequired,
                     ApprovalClass = row.ApprovalClass,
                     Budget = row.Budget,
+                    RetentionClass = row.Retention,
                 });
                 added.Add(row.Code);
             }
             else if (measure.ItemCode == row.ItemCode && measure.Title == row.Title && measure.OwnerSectionCode == row.SectionCode
                 && measure.RouteName == route && SameIndicators(measure.Indicators, indicators)
-                && measure.ConsultSections == consult && measure.ConsultRequired == row.ConsultRequired && measure.ApprovalClass == row.ApprovalClass && measure.Budget == row.Budget)
+                && measure.ConsultSections == consult && measure.ConsultRequired == row.ConsultRequired && measure.ApprovalClass == row.ApprovalClass && measure.Budget == row.Budget && measure.RetentionClass == row.Retention)
             {
                 unchanged.Add(row.Code);
             }
@@ -354,6 +361,7 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
                 measure.ConsultRequired = row.ConsultRequired;
                 measure.ApprovalClass = row.ApprovalClass;
                 measure.Budget = row.Budget;
+                measure.RetentionClass = row.Retention;
                 changed.Add(row.Code);
             }
         }

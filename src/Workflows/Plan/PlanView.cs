@@ -110,7 +110,7 @@ public sealed class PlanView(ReformDbContext db)
             {
                 var cells = measureCells
                     .Concat(indicator is null ? ["", "", ""] : [indicator.Code, indicator.Title, indicator.Unit])
-                    .Concat([measure.ConsultSections, measure.ConsultRequired?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.ApprovalClass ?? string.Empty, measure.Budget?.ToString(CultureInfo.InvariantCulture) ?? string.Empty])
+                    .Concat([measure.ConsultSections, measure.ConsultRequired?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.ApprovalClass ?? string.Empty, measure.Budget?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, measure.RetentionClass ?? string.Empty])
                     .Concat(years.Select(y => indicator is not null && indicator.Targets.TryGetValue(y, out var v) ? v.ToString(CultureInfo.InvariantCulture) : string.Empty));
                 csv.AppendJoin(',', cells.Select(CsvTable.Cell)).Append("\r\n");
             }

@@ -67,6 +67,9 @@ public sealed class Measure
 
     /// <summary>事業費: the measure's budget in yen, which approval rules may weigh (a larger budget, a higher decider); null when the plan gives none.</summary>
     public long? Budget { get; set; }
+
+    /// <summary>保存期間 of its decided reports: 1, 3, 5, 10 or 30 (years) or 常用; null when the plan gives none.</summary>
+    public string? RetentionClass { get; set; }
     public List<Indicator> Indicators { get; set; } = [];
 }
 

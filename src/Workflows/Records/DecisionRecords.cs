@@ -1,3 +1,4 @@
+using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Organisation;
@@ -52,6 +53,12 @@ public sealed class DecisionRecords(
             ReportId = report.Id,
             Version = report.Version,
             AcceptedAt = row.AcceptedAt,
+            RetentionClass = report.RetentionClass switch
+            {
+                null => null,
+                Retention.Permanent => Retention.Permanent,
+                { } years => report.RetentionUntil is { } until ? $"{years}年（{JapaneseDates.Date(until)}まで）" : $"{years}年（受理した年度の翌年度から）",
+            },
             GeneratedAt = time.GetUtcNow().UtcDateTime,
             Progress = report.Content.Progress is { } progress ? ProgressLabel(progress) : null,
             Achievements = report.Content.Achievements,

@@ -83,6 +83,9 @@ public sealed class ProgressReport : IRouteInstance
     public string? ApprovalClass { get; set; }
     public string? RouteRule { get; set; }
 
+    /// <summary>保存期間 as the plan gave it when the check-in opened (1, 3, 5, 10, 30 or 常用); null when it gave none.</summary>
+    public string? RetentionClass { get; set; }
+
     /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
     public int JournalLength { get; set; }
     public string JournalHead { get; set; } = string.Empty;

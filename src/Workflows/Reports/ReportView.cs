@@ -24,6 +24,11 @@ public sealed record ReportView(
 
     public string? RouteRule { get; init; }
 
+    /// <summary>保存期間 (1, 3, 5, 10, 30 years or 常用) and, once accepted, the last day it is kept (null for 常用).</summary>
+    public string? RetentionClass { get; init; }
+
+    public DateOnly? RetentionUntil { get; init; }
+
     /// <summary>How many times the report has been submitted.</summary>
     public int Round { get; init; }
 }

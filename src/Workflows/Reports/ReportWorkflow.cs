@@ -480,6 +480,8 @@ public sealed class ReportWorkflow(
             PostReviewOpen = postReviews > 0,
             ApprovalClass = report.ApprovalClass,
             RouteRule = report.RouteRule,
+            RetentionClass = report.RetentionClass,
+            RetentionUntil = report.AcceptedAt is { } acceptedAt ? Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(acceptedAt, DateTimeKind.Utc)))) : null,
             Round = report.Round,
         };
     }

@@ -86,6 +86,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
                 section: digital-senryaku
                 route: progress-report-with-head
                 approvalClass: department-head
+                retention: 常用
                 budget: 120,000,000
                 indicators:
                   - code: "1"
@@ -97,7 +98,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
         Assert.Equal(["2.1.1-99"], result.Measures.Added);
         Assert.Equal(["2.1.1-01"], result.Measures.Changed);
         var added = await services.Db(db => db.Measures.AsNoTracking().SingleAsync(m => m.Code == "2.1.1-99"));
-        Assert.Equal(("progress-report-with-head", "department-head", 120_000_000L), (added.RouteName, added.ApprovalClass, added.Budget));
+        Assert.Equal(("progress-report-with-head", "department-head", 120_000_000L, "常用"), (added.RouteName, added.ApprovalClass, added.Budget, added.RetentionClass));
         Assert.Equal(1.5m, added.Indicators.Single().Targets[2025]);
     }
 
@@ -106,6 +107,7 @@ public abstract class PlanImportTests(Profile profile) : IAsyncLifetime
     [InlineData("item: \"1.1.1\"", "section: no-such-section", 2, "unknown section 'no-such-section'")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    route: no-such-route", 2, "unknown route 'no-such-route'")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    budget: 1.5e8", 6, "budget '1.5e8' is not an amount of yen")]
+    [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    retention: 7", 2, "retention '7' must be one of 1, 3, 5, 10, 30, 常用")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    approvalClass: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 2, "at most 64 characters")]
     [InlineData("item: \"1.1.1\"", "section: gyosei-keiei\n    indicators:\n      - code: \"1\"\n        title: t\n        unit: 件\n        targets: { 2023: 1 }", 10, "target for 2023 is outside the plan period FY2024-FY2028")]
     public async Task A_bad_measure_is_named_by_line_and_nothing_is_imported(string item, string section, int line, string message)

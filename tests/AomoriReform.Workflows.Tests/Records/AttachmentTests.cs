@@ -442,12 +442,17 @@ public abstract class AttachmentTests(Profile profile) : IAsyncLifetime
         Assert.Equal("誤記を訂正する。", Assert.Single(record.Corrections).Text);
         Assert.Equal((head.JournalLength, head.JournalHead), (record.Journal.EntryCount, record.Journal.HeadHash));
         Assert.StartsWith("決裁文書_", rendered.FileName, StringComparison.Ordinal);
+        // 保存期間: the plan's 5 years, counted from the fiscal year after the one of acceptance (FY2026).
+        Assert.Equal("5年（令和14年3月31日まで）", record.RetentionClass);
+        var view = await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.GetAsync(id, hq, CancellationToken.None)).OkAsync();
+        Assert.Equal(("5", new DateOnly(2032, 3, 31)), (view.RetentionClass, view.RetentionUntil));
 
         using var pdf = UglyToad.PdfPig.PdfDocument.Open(rendered.Pdf);
         var text = string.Concat(pdf.GetPages().Select(p => p.Text)).RemoveWhitespace();
         Assert.Contains(file.Sha256, text, StringComparison.Ordinal);
         Assert.Contains(head.JournalHead, text, StringComparison.Ordinal);
         Assert.Contains("誤記を訂正する。", text, StringComparison.Ordinal);
+        Assert.Contains("5年（令和14年3月31日まで）", text, StringComparison.Ordinal);
         var jinji = await As("jinji.staff");
         Assert.Equal(OutcomeKind.NotFound, (await services.In<DecisionRecords, Outcome<DecisionRecordFile>>(r => r.RenderAsync(id, jinji, CancellationToken.None))).Kind);
     }

@@ -860,6 +860,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("owner_section_code");
 
+                    b.Property<string>("RetentionClass")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("retention_class");
+
                     b.Property<string>("RouteName")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1665,6 +1670,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.Property<Guid>("MeasureId")
                         .HasColumnType("uuid")
                         .HasColumnName("measure_id");
+
+                    b.Property<string>("RetentionClass")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("retention_class");
 
                     b.Property<int?>("ReturnedRound")
                         .HasColumnType("integer")

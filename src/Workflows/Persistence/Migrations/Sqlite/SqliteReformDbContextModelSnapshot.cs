@@ -851,6 +851,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("owner_section_code");
 
+                    b.Property<string>("RetentionClass")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retention_class");
+
                     b.Property<string>("RouteName")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1650,6 +1655,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<Guid>("MeasureId")
                         .HasColumnType("TEXT")
                         .HasColumnName("measure_id");
+
+                    b.Property<string>("RetentionClass")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retention_class");
 
                     b.Property<int?>("ReturnedRound")
                         .HasColumnType("INTEGER")
