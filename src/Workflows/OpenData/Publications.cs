@@ -108,6 +108,12 @@ public sealed partial class Publications(ReformDbContext db, TimeProvider time, 
     }
 
     /// <summary>Every publication, withdrawn ones too, newest year first: HQ's record of what was public when.</summary>
+    /// <summary>How many reports of each year are accepted now: what publishing the year would take.</summary>
+    public async Task<IReadOnlyDictionary<int, int>> AcceptedCountsAsync(IReadOnlyCollection<int> years, CancellationToken cancellationToken) =>
+        (await db.ProgressReports.AsNoTracking().Where(r => years.Contains(r.FiscalYear) && r.Status == RouteDefinition.AcceptedStatus)
+            .GroupBy(r => r.FiscalYear).Select(g => new { Year = g.Key, Count = g.Count() }).ToListAsync(cancellationToken))
+        .ToDictionary(g => g.Year, g => g.Count);
+
     public async Task<IReadOnlyList<PublicationView>> HistoryAsync(CancellationToken cancellationToken) =>
         (await db.Publications.AsNoTracking().OrderByDescending(p => p.FiscalYear).ThenBy(p => p.WithdrawnAt != null).ThenByDescending(p => p.PublishedAt)
             .Select(p => new Publication

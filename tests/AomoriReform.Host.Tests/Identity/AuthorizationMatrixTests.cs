@@ -306,6 +306,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET,POST /admin/organisation", _ => Get("/admin/organisation"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/routes", _ => Get("/admin/routes"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/approval-rules", _ => Get("/admin/approval-rules"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            new("GET,POST /admin/open-data", _ => Get("/admin/open-data"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /error/{Code:int}", _ => Get("/error/403"), Anyone(HttpStatusCode.OK)),
             new("GET,POST /not-found", _ => Get("/not-found"), Anyone(HttpStatusCode.OK)),
             // Development only: files of the content root not yet in the static-asset manifest; under the fallback policy.

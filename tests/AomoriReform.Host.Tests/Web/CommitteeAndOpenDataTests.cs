@@ -106,11 +106,61 @@ public sealed class CommitteeAndOpenDataTests(BrowserHost host) : IClassFixture<
         await ScanCurrentAsync(resident, "kenmin-en", width);
     }
 
-    /// <summary>A standard-route report of the section in FY2025, accepted through the API (once: later calls find it accepted).</summary>
-    private async Task<(Guid Id, string MeasureCode)> AcceptedReportAsync(int index, string progress = "MostlyOnTrack")
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(390)]
+    public async Task HQ_publishes_a_year_on_the_open_data_page_after_a_confirmation_and_withdraws_it_again(int width)
+    {
+        // FY2027: a year of its own, so the other tests' publications of FY2025 do not meet this one.
+        await host.OpenCheckInAsync(2027, FiscalYearDates.Today.AddDays(60));
+        await AcceptedReportAsync(0, "OnTrack", 2027);
+        await using var hq = await host.NewSessionAsync(width);
+        await hq.SignInAsync("hq.admin@demo.local");
+        var page = hq.Page;
+        await page.GotoAsync("/admin");
+        await page.Locator("a[href='/admin/open-data']").ClickAndWaitAsync();
+        var year = page.Locator("[data-testid=open-data-year][data-year='2027']");
+        await Assertions.Expect(year.GetByTestId("open-data-state")).ToContainTextAsync("未公開");
+        await ScanCurrentAsync(hq, "admin-open-data", width);
+
+        // 公開する… asks first; nothing is published until confirmed.
+        await year.GetByTestId("publish-link").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("open-data-confirm")).ToContainTextAsync("令和9年度の受理済みの報告（1件）");
+        Assert.Equal(0, await host.App.WithDbAsync(db => db.Publications.CountAsync(p => p.FiscalYear == 2027 && p.WithdrawnAt == null)));
+        await ScanCurrentAsync(hq, "admin-open-data-confirm", width);
+        await page.GetByTestId("open-data-confirm-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("open-data-message")).ToContainTextAsync("令和9年度を公開しました");
+        await Assertions.Expect(year.GetByTestId("open-data-state")).ToContainTextAsync("公開中");
+        using (var anonymous = host.App.CreateClient())
+        {
+            var csv = await anonymous.GetAsync("/open-data/2027/progress.csv");
+            Assert.Equal(System.Net.HttpStatusCode.OK, csv.StatusCode);
+        }
+
+        // Withdrawn the same way: gone from the files at once.
+        await year.GetByTestId("withdraw-link").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("open-data-confirm")).ToContainTextAsync("令和9年度の公開を取り下げます");
+        await page.GetByTestId("open-data-confirm-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("open-data-message")).ToContainTextAsync("令和9年度の公開を取り下げました");
+        await Assertions.Expect(year.GetByTestId("open-data-state")).ToContainTextAsync("未公開");
+        await Assertions.Expect(page.GetByTestId("open-data-history")).ToContainTextAsync("令和9年度");
+        await ScanCurrentAsync(hq, "admin-open-data-withdrawn", width);
+        using (var anonymous = host.App.CreateClient())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await anonymous.GetAsync("/open-data/2027/progress.csv")).StatusCode);
+        }
+
+        // Both acts are in the signed audit trail (the newest two of this year's; the other width's run adds its own pair).
+        var acts = await host.App.WithDbAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(e => e.Kind.StartsWith("publication.") && e.Details.Contains("\"fiscalYear\":2027")).OrderByDescending(e => e.Seq).Select(e => e.Kind).Take(2).ToListAsync());
+        Assert.Equal(["publication.withdrawn", "publication.published"], acts);
+    }
+
+    /// <summary>A standard-route report of the section in the year (FY2025 unless told), accepted through the API (once: later calls find it accepted).</summary>
+    private async Task<(Guid Id, string MeasureCode)> AcceptedReportAsync(int index, string progress = "MostlyOnTrack", int fiscalYear = 2025)
     {
         var report = await host.App.WithDbAsync(db => db.ProgressReports.AsNoTracking()
-            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report" && r.FiscalYear == 2025)
+            .Where(r => r.SectionCode == Section && r.RouteName == "progress-report" && r.FiscalYear == fiscalYear)
             .OrderBy(r => r.MeasureCode).Skip(index).Select(r => new { r.Id, r.MeasureCode, r.Status, r.Version }).FirstAsync());
         if (report.Status == "Accepted")
         {
