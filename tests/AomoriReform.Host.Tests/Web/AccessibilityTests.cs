@@ -113,8 +113,8 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
             await ScanAsync(hq, "/admin", "admin", width);
             await ScanAsync(hq, "/admin/plan", "admin-plan", width);
             await ScanAsync(hq, "/admin/organisation", "admin-organisation", width);
-            await ScanAsync(hq, "/admin/routes", "admin-routes", width);
-            await ScanAsync(hq, "/admin/approval-rules", "admin-approval-rules", width);
+            // /admin/routes, /admin/approval-rules and /admin/open-data are scanned at both widths, in their
+            // states, by DefinitionAdminTests and CommitteeAndOpenDataTests: not twice here.
             await ScanAsync(hq, "/deputies", "deputies-all", width);
         }
     }
