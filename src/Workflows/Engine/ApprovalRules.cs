@@ -88,7 +88,7 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
         var name = Scalar(root, "name", errors) ?? string.Empty;
         if (name.Length > 0 && (!Codes.IsSlug(name) || name.Length > RouteDefinition.MaxNameLength))
         {
-            errors.Add(new FileError(Line(root, "name"), $"name '{Shorten(name)}' must be a lowercase slug of at most {RouteDefinition.MaxNameLength} characters, such as approval-rules"));
+            errors.Add(new FileError(Line(root, "name"), $"name '{FileError.Shorten(name)}' must be a lowercase slug of at most {RouteDefinition.MaxNameLength} characters, such as approval-rules"));
         }
 
         var version = 0;
@@ -108,7 +108,7 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
         if (Scalar(root, "effectiveFrom", errors) is { } dateText
             && (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out effectiveFrom) || effectiveFrom.Year is < 2000 or > 2100))
         {
-            errors.Add(new FileError(Line(root, "effectiveFrom"), $"effectiveFrom '{Shorten(dateText)}' is not a date such as 2025-04-01 (from 2000 to 2100)"));
+            errors.Add(new FileError(Line(root, "effectiveFrom"), $"effectiveFrom '{FileError.Shorten(dateText)}' is not a date such as 2025-04-01 (from 2000 to 2100)"));
         }
 
         var rules = new List<ApprovalRule>();
@@ -132,14 +132,14 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
                     var ruleClass = Scalar(node, "class", errors);
                     if (ruleClass is not null && (!Codes.IsSlug(ruleClass) || ruleClass.Length > MaxClassLength))
                     {
-                        errors.Add(new FileError(Line(node, "class"), $"class '{Shorten(ruleClass)}' must be a lowercase slug of at most {MaxClassLength} characters, such as section-chief"));
+                        errors.Add(new FileError(Line(node, "class"), $"class '{FileError.Shorten(ruleClass)}' must be a lowercase slug of at most {MaxClassLength} characters, such as section-chief"));
                         ruleClass = null;
                     }
 
                     var route = Scalar(node, "route", errors);
                     if (route is not null && knownRoutes is not null && !knownRoutes.Contains(route))
                     {
-                        errors.Add(new FileError(Line(node, "route"), $"unknown route '{Shorten(route)}'; one of {string.Join(", ", knownRoutes.Order(StringComparer.Ordinal))}"));
+                        errors.Add(new FileError(Line(node, "route"), $"unknown route '{FileError.Shorten(route)}'; one of {string.Join(", ", knownRoutes.Order(StringComparer.Ordinal))}"));
                         route = null;
                     }
 
@@ -149,7 +149,7 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
                         minBudget = ParseYen(budgetText);
                         if (minBudget is null)
                         {
-                            errors.Add(new FileError(Line(node, "minBudget"), $"minBudget '{Shorten(budgetText)}' is not an amount of yen such as 100000000"));
+                            errors.Add(new FileError(Line(node, "minBudget"), $"minBudget '{FileError.Shorten(budgetText)}' is not an amount of yen such as 100000000"));
                             continue;
                         }
                     }
@@ -197,7 +197,7 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
         {
             if (key is not YamlScalarNode { Value: { } k } || !known.Contains(k, StringComparer.Ordinal))
             {
-                errors.Add(new FileError((int)key.Start.Line, $"unknown key '{Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", known)}"));
+                errors.Add(new FileError((int)key.Start.Line, $"unknown key '{FileError.Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", known)}"));
             }
         }
     }
@@ -224,7 +224,6 @@ public sealed record ApprovalRuleSet(string Name, int Version, string Title, Dat
         }
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }
 
 /// <summary>A rules file was refused: every problem with its line; the message names the file and the first.</summary>

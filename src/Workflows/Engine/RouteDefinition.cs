@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AomoriReform.Workflows.Files;
 using AomoriReform.Workflows.Organisation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -133,7 +134,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
         var name = Text(fileName, root, "name");
         if (!Codes.IsSlug(name) || name.Length > MaxNameLength)
         {
-            throw new RouteDefinitionException(fileName, Line(root, "name"), $"name '{Shorten(name)}' must be a lowercase slug of at most {MaxNameLength} characters, such as progress-report");
+            throw new RouteDefinitionException(fileName, Line(root, "name"), $"name '{FileError.Shorten(name)}' must be a lowercase slug of at most {MaxNameLength} characters, such as progress-report");
         }
 
         if (!int.TryParse(Text(fileName, root, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version is < 1 or > 9999)
@@ -174,7 +175,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             var id = Text(fileName, node, "id");
             if (!Codes.IsSlug(id) || id.Length > MaxNameLength)
             {
-                throw new RouteDefinitionException(fileName, Line(node, "id"), $"step id '{Shorten(id)}' must be a lowercase slug of at most {MaxNameLength} characters, such as section-approval");
+                throw new RouteDefinitionException(fileName, Line(node, "id"), $"step id '{FileError.Shorten(id)}' must be a lowercase slug of at most {MaxNameLength} characters, such as section-approval");
             }
 
             if (steps.Any(s => s.Id == id))
@@ -190,7 +191,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             var status = Text(fileName, node, "status");
             if (!IsStatusName(status))
             {
-                throw new RouteDefinitionException(fileName, Line(node, "status"), $"status '{Shorten(status)}' must be a name of ASCII letters starting with a capital, at most 32, such as SectionApproved");
+                throw new RouteDefinitionException(fileName, Line(node, "status"), $"status '{FileError.Shorten(status)}' must be a name of ASCII letters starting with a capital, at most 32, such as SectionApproved");
             }
 
             if (status is AcceptedStatus or ReturnedStatus || steps.Any(s => s.Status == status))
@@ -246,7 +247,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
 
             if (sections.FirstOrDefault(s => !Codes.IsSlug(s) || s.Length > MaxNameLength) is { } malformed)
             {
-                throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"section '{Shorten(malformed)}' is not a section code such as zaisei");
+                throw new RouteDefinitionException(fileName, Line(assignee, "sections"), $"section '{FileError.Shorten(malformed)}' is not a section code such as zaisei");
             }
 
             if (knownSections is not null && sections.FirstOrDefault(s => !knownSections.Contains(s)) is { } unknown)
@@ -316,7 +317,7 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
             if (key is not YamlScalarNode { Value: { } name } || !keys.Contains(name, StringComparer.Ordinal))
             {
                 throw new RouteDefinitionException(fileName, (int)key.Start.Line,
-                    $"unknown key '{Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", keys)}");
+                    $"unknown key '{FileError.Shorten((key as YamlScalarNode)?.Value ?? "?")}'; {what} has {string.Join(", ", keys)}");
             }
         }
     }
@@ -324,7 +325,6 @@ public sealed record RouteDefinition(string Name, int Version, string Title, IRe
     private static bool IsStatusName(string status) =>
         status.Length <= 32 && char.IsAsciiLetterUpper(status[0]) && status.All(char.IsAsciiLetter);
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private static YamlNode? Child(YamlNode node, string key) =>
         node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;

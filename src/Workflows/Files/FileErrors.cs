@@ -3,7 +3,11 @@ using AomoriReform.Workflows.Outcomes;
 namespace AomoriReform.Workflows.Files;
 
 /// <summary>One problem in an imported file, located by its line (1-based).</summary>
-public sealed record FileError(int Line, string Message);
+public sealed record FileError(int Line, string Message)
+{
+    /// <summary>A value quoted in an error message, cut to 40 characters so a huge cell cannot flood the answer.</summary>
+    public static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}
 
 /// <summary>
 /// An import was refused; nothing was changed. Carries every problem found, not only the first,

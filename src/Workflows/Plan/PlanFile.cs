@@ -286,7 +286,7 @@ public static class PlanFile
             return yen;
         }
 
-        errors.Add(new FileError(line, $"budget '{(text.Length > 40 ? text[..40] + "…" : text)}' is not an amount of yen such as 150000000"));
+        errors.Add(new FileError(line, $"budget '{FileError.Shorten(text)}' is not an amount of yen such as 150000000"));
         return null;
     }
 

@@ -250,12 +250,12 @@ public sealed partial class PlanImport(ReformDbContext db, Outbox outbox, TimePr
 
         if (measure.Retention is { } retention && !Retention.IsClass(retention))
         {
-            errors.Add(new FileError(measure.Line, $"retention '{(retention.Length > 40 ? retention[..40] + "…" : retention)}' must be one of {string.Join(", ", Retention.Classes)} (years, or 常用 for no end)"));
+            errors.Add(new FileError(measure.Line, $"retention '{FileError.Shorten(retention)}' must be one of {string.Join(", ", Retention.Classes)} (years, or 常用 for no end)"));
         }
 
         if (measure.ApprovalClass is { } approvalClass && (!Codes.IsSlug(approvalClass) || approvalClass.Length > ApprovalRuleSet.MaxClassLength))
         {
-            errors.Add(new FileError(measure.Line, $"approvalClass '{(approvalClass.Length > 40 ? approvalClass[..40] + "…" : approvalClass)}' must be a lowercase slug such as section-chief, at most {ApprovalRuleSet.MaxClassLength} characters"));
+            errors.Add(new FileError(measure.Line, $"approvalClass '{FileError.Shorten(approvalClass)}' must be a lowercase slug such as section-chief, at most {ApprovalRuleSet.MaxClassLength} characters"));
         }
     }
 
