@@ -99,6 +99,7 @@ app.MapPlan();
 app.MapCheckIns();
 app.MapReports();
 app.MapRecords();
+app.MapRetention();
 app.MapDeputies();
 app.MapWorkflows();
 app.MapRollups();

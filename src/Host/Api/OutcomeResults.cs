@@ -20,6 +20,7 @@ public static class OutcomeResults
         OutcomeKind.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", failure),
         OutcomeKind.TooLarge => Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", failure),
         OutcomeKind.UnsupportedType => Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type", failure),
+        OutcomeKind.Gone => Problem(StatusCodes.Status410Gone, "Gone", failure),
         _ => throw new InvalidOperationException($"{failure.Kind} is not a failure."),
     };
 

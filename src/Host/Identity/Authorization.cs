@@ -40,6 +40,9 @@ public static class Policies
     /// <summary>The committee and headquarters: the committee's page.</summary>
     public const string CommitteeReaders = nameof(CommitteeReaders);
 
+    /// <summary>Headquarters and auditors: the records' retention (保存期間) and its decisions' outcome.</summary>
+    public const string RecordsReaders = nameof(RecordsReaders);
+
     /// <summary>The roles each policy admits; an empty set admits every role.</summary>
     public static IReadOnlyDictionary<string, Role[]> Roles { get; } = new Dictionary<string, Role[]>
     {
@@ -51,6 +54,7 @@ public static class Policies
         [Committee] = [Role.Committee],
         [HqStaff] = [Role.HqReviewer, Role.HqAdmin],
         [CommitteeReaders] = [Role.Committee, Role.HqReviewer, Role.HqAdmin],
+        [RecordsReaders] = [Role.HqReviewer, Role.HqAdmin, Role.Auditor],
     };
 
     public static AuthorizationBuilder AddReformPolicies(this AuthorizationBuilder builder)

@@ -23,6 +23,9 @@ public enum OutcomeKind
 
     /// <summary>A file whose content is not of an allowed type (415).</summary>
     UnsupportedType,
+
+    /// <summary>It existed and was removed for good, e.g. a record disposed of at the end of its retention (410).</summary>
+    Gone,
 }
 
 /// <summary>
@@ -96,4 +99,6 @@ public static class Outcome
     public static Failure TooLarge(string detail) => new(OutcomeKind.TooLarge, detail, NoErrors);
 
     public static Failure UnsupportedType(string detail) => new(OutcomeKind.UnsupportedType, detail, NoErrors);
+
+    public static Failure Gone(string detail) => new(OutcomeKind.Gone, detail, NoErrors);
 }

@@ -62,6 +62,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<AttachmentSet> AttachmentSets => Set<AttachmentSet>();
     public DbSet<StoredObject> StoredObjects => Set<StoredObject>();
     public DbSet<StoredChunk> StoredChunks => Set<StoredChunk>();
+    public DbSet<RecordRetention> RecordRetentions => Set<RecordRetention>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -237,6 +238,8 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.ConsultedSections).HasMaxLength(1000);
             report.Property(r => r.ApprovalClass).HasMaxLength(64);
             report.Property(r => r.RetentionClass).HasMaxLength(Retention.MaxLength);
+            report.Property(r => r.Disposition).HasMaxLength(16);
+            report.HasIndex(r => r.RetentionUntil).HasDatabaseName("ix_progress_reports_retention").HasFilter("disposed_at IS NULL");
             report.Property(r => r.RouteRule).HasMaxLength(200);
             report.Property(r => r.JournalHead).HasMaxLength(64);
             report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);
@@ -333,6 +336,19 @@ public abstract class ReformDbContext(DbContextOptions options)
             stored.HasKey(o => o.Key);
             stored.Property(o => o.Key).HasMaxLength(200);
             stored.HasIndex(o => o.BeganAt);
+        });
+
+        builder.Entity<RecordRetention>(retention =>
+        {
+            retention.ToTable("record_retentions");
+            retention.HasKey(r => r.ReportId);
+            retention.Property(r => r.ReportId).ValueGeneratedNever();
+            retention.Property(r => r.HoldReason).HasMaxLength(RetentionDecisions.MaxReasonLength);
+            retention.Property(r => r.HeldBy).HasMaxLength(100);
+            retention.Property(r => r.PackageSha256).HasMaxLength(64);
+            retention.Property(r => r.PackagedHead).HasMaxLength(64);
+            retention.Property(r => r.Stamp).IsConcurrencyToken();
+            retention.HasOne<ProgressReport>().WithMany().HasForeignKey(r => r.ReportId).OnDelete(DeleteBehavior.Restrict);
         });
 
         builder.Entity<StoredChunk>(chunk =>

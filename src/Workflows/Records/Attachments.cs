@@ -95,9 +95,14 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
     /// </summary>
     public async Task<Outcome<AttachmentFile>> OpenAsync(Guid reportId, Guid attachmentId, int? version, Caller caller, CancellationToken cancellationToken)
     {
-        if (await workflow.LoadAsync(reportId, caller, tracking: false, cancellationToken) is null)
+        if (await workflow.LoadAsync(reportId, caller, tracking: false, cancellationToken) is not { } loaded)
         {
             return Outcome.NotFound("No such report.");
+        }
+
+        if (loaded.Report.DisposedAt is not null)
+        {
+            return Outcome.Gone(DecisionRecords.Disposed);
         }
 
         var attachment = await db.Attachments.AsNoTracking().SingleOrDefaultAsync(a => a.Id == attachmentId && a.ReportId == reportId, cancellationToken);

@@ -24,6 +24,9 @@ public sealed class DecisionRecords(
     /// <summary>The journal actions the approval record prints (the opening of the report and 後閲 entries are shown otherwise).</summary>
     private static readonly HashSet<string> Printed = ["submit", "recall", "approve", "return", "accept", "concur", "object", ReportNotes.CommentAction];
 
+    /// <summary>Why a disposed record has no decision record or files any more.</summary>
+    public const string Disposed = "The record's content and files were removed at the end of its retention (廃棄 or 移管); only its journal is kept.";
+
     public async Task<Outcome<DecisionRecord>> BuildAsync(Guid reportId, Caller caller, CancellationToken cancellationToken)
     {
         var found = await details.GetAsync(reportId, caller, cancellationToken);
@@ -34,6 +37,10 @@ public sealed class DecisionRecords(
 
         var detail = found.Value;
         var report = detail.Report;
+        if (report.DisposedAt is not null)
+        {
+            return Outcome.Gone(Disposed);
+        }
         var row = await db.ProgressReports.AsNoTracking().Where(r => r.Id == reportId)
             .Select(r => new { r.AcceptedAt, r.JournalLength, r.JournalHead }).SingleAsync(cancellationToken);
         var route = await routes.GetAsync(report.Route, report.RouteVersion, cancellationToken);

@@ -43,6 +43,9 @@ public static class RecordsExtensions
         builder.Services.AddScoped<Corrections>();
         builder.Services.AddScoped<DecisionRecords>();
         builder.Services.AddScoped<RecordExport>();
+        builder.Services.AddScoped<RetentionDecisions>();
+        builder.Services.AddScoped<TransferPackages>();
+        builder.Services.AddRecurringJob<RetentionReviewJob>(RetentionReviewJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Monthly(1, 6));
         builder.Services.AddRecurringJob<AttachmentSweepJob>(AttachmentSweepJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(4));
         return builder;
     }

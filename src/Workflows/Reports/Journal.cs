@@ -31,6 +31,14 @@ public sealed record JournalVerification(
 public static class Journal
 {
     /// <summary>
+    /// The actions that removed a record's content and files at the end of its retention (廃棄, 移管):
+    /// the files an earlier entry signed keep their names and SHA-256, but their bytes are gone, so
+    /// the files of a chain with one of these entries are not re-hashed.
+    /// </summary>
+    public const string DisposeAction = "dispose";
+    public const string TransferAction = "transfer";
+
+    /// <summary>
     /// A new entry after the report's last, signed and linked; the report's journal length and head
     /// move to it. With <paramref name="attachments"/> the entry also signs the report's attached
     /// files as they stand (j4).
@@ -168,6 +176,7 @@ public static class Journal
         var expectedSeq = 1;
         var previous = string.Empty;
         var seen = new HashSet<Guid>();
+        var removed = new HashSet<Guid>();
         var reachedCheckpoint = new HashSet<Guid>();
 
         JournalVerification Bad(Guid report, int? seq, string problem) => new(false, checkedCount, report, seq, problem, CheckpointSeq: latest?.Seq, CheckpointAt: latest?.At);
@@ -283,6 +292,11 @@ public static class Journal
                 lastManifest = entry.Attachments;
             }
 
+            if (entry.Action is DisposeAction or TransferAction)
+            {
+                removed.Add(entry.ReportId);
+            }
+
             previous = entry.Hash;
             last = entry;
             expectedSeq++;
@@ -296,7 +310,7 @@ public static class Journal
         // The bytes themselves, when asked: a swap that left the recorded SHA-256 alone.
         if (rehashFiles && attachments is not null)
         {
-            foreach (var ((attachmentId, version), signed) in signedFiles)
+            foreach (var ((attachmentId, version), signed) in signedFiles.Where(f => !removed.Contains(f.Value.ReportId)))
             {
                 if (await attachments.RehashAsync(attachmentId, version, cancellationToken) != signed.Sha256)
                 {

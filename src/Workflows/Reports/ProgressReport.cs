@@ -86,6 +86,20 @@ public sealed class ProgressReport : IRouteInstance
     /// <summary>保存期間 as the plan gave it when the check-in opened (1, 3, 5, 10, 30 or 常用); null when it gave none.</summary>
     public string? RetentionClass { get; set; }
 
+    /// <summary>
+    /// The last day the record is kept (Japan date): set at acceptance from <see cref="RetentionClass"/>,
+    /// moved later by an extension (延長); null while undecided and for 常用.
+    /// </summary>
+    public DateOnly? RetentionUntil { get; set; }
+
+    /// <summary>
+    /// When the record's content and files were removed at the end of its retention, leaving this
+    /// row and the journal as a tombstone, and how: <c>disposed</c> (廃棄) or <c>transferred</c>
+    /// (移管, to the archives). Null while the record is held.
+    /// </summary>
+    public DateTime? DisposedAt { get; set; }
+    public string? Disposition { get; set; }
+
     /// <summary>The journal entry count and last hash: deleting the newest entry is detected too.</summary>
     public int JournalLength { get; set; }
     public string JournalHead { get; set; } = string.Empty;

@@ -29,6 +29,11 @@ public sealed record ReportView(
 
     public DateOnly? RetentionUntil { get; init; }
 
+    /// <summary>When the record's content and files were removed at the end of its retention (a tombstone), and how: <c>disposed</c> (廃棄) or <c>transferred</c> (移管).</summary>
+    public DateTime? DisposedAt { get; init; }
+
+    public string? Disposition { get; init; }
+
     /// <summary>How many times the report has been submitted.</summary>
     public int Round { get; init; }
 }

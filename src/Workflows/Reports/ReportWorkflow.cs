@@ -184,6 +184,7 @@ public sealed class ReportWorkflow(
         if (toStatus == RouteDefinition.AcceptedStatus)
         {
             report.AcceptedAt = now;
+            report.RetentionUntil = Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc))));
         }
 
         if (action != ReportAction.Save)
@@ -481,7 +482,10 @@ public sealed class ReportWorkflow(
             ApprovalClass = report.ApprovalClass,
             RouteRule = report.RouteRule,
             RetentionClass = report.RetentionClass,
-            RetentionUntil = report.AcceptedAt is { } acceptedAt ? Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(acceptedAt, DateTimeKind.Utc)))) : null,
+            RetentionUntil = report.RetentionUntil
+                ?? (report.AcceptedAt is { } acceptedAt ? Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(acceptedAt, DateTimeKind.Utc)))) : null),
+            DisposedAt = report.DisposedAt,
+            Disposition = report.Disposition,
             Round = report.Round,
         };
     }

@@ -1120,6 +1120,55 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("attachment_versions", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Records.RecordRetention", b =>
+                {
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("report_id");
+
+                    b.Property<DateTime?>("HeldAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("held_at");
+
+                    b.Property<string>("HeldBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("held_by");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("hold_reason");
+
+                    b.Property<DateTime?>("ListedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("listed_at");
+
+                    b.Property<string>("PackageSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("package_sha256");
+
+                    b.Property<DateTime?>("PackagedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("packaged_at");
+
+                    b.Property<string>("PackagedHead")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("packaged_head");
+
+                    b.Property<int>("Stamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("stamp");
+
+                    b.HasKey("ReportId")
+                        .HasName("pk_record_retentions");
+
+                    b.ToTable("record_retentions", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
                 {
                     b.Property<string>("ObjectKey")
@@ -1622,6 +1671,15 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("department_code");
 
+                    b.Property<DateTime?>("DisposedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disposed_at");
+
+                    b.Property<string>("Disposition")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("disposition");
+
                     b.Property<DateOnly>("DueDate")
                         .HasColumnType("date")
                         .HasColumnName("due_date");
@@ -1675,6 +1733,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("retention_class");
+
+                    b.Property<DateOnly?>("RetentionUntil")
+                        .HasColumnType("date")
+                        .HasColumnName("retention_until");
 
                     b.Property<int?>("ReturnedRound")
                         .HasColumnType("integer")
@@ -1739,6 +1801,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_progress_reports");
+
+                    b.HasIndex("RetentionUntil")
+                        .HasDatabaseName("ix_progress_reports_retention")
+                        .HasFilter("disposed_at IS NULL");
 
                     b.HasIndex("FiscalYear", "Status")
                         .HasDatabaseName("ix_progress_reports_fiscal_year_status");
@@ -2188,6 +2254,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_attachment_versions_attachments_attachment_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.RecordRetention", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_retentions_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>

@@ -1111,6 +1111,55 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("attachment_versions", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Records.RecordRetention", b =>
+                {
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<DateTime?>("HeldAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("held_at");
+
+                    b.Property<string>("HeldBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("held_by");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hold_reason");
+
+                    b.Property<DateTime?>("ListedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("listed_at");
+
+                    b.Property<string>("PackageSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("package_sha256");
+
+                    b.Property<DateTime?>("PackagedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("packaged_at");
+
+                    b.Property<string>("PackagedHead")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("packaged_head");
+
+                    b.Property<int>("Stamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stamp");
+
+                    b.HasKey("ReportId")
+                        .HasName("pk_record_retentions");
+
+                    b.ToTable("record_retentions", (string)null);
+                });
+
             modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
                 {
                     b.Property<string>("ObjectKey")
@@ -1607,6 +1656,15 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("department_code");
 
+                    b.Property<DateTime?>("DisposedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disposed_at");
+
+                    b.Property<string>("Disposition")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disposition");
+
                     b.Property<DateOnly>("DueDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("due_date");
@@ -1660,6 +1718,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT")
                         .HasColumnName("retention_class");
+
+                    b.Property<DateOnly?>("RetentionUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retention_until");
 
                     b.Property<int?>("ReturnedRound")
                         .HasColumnType("INTEGER")
@@ -1724,6 +1786,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_progress_reports");
+
+                    b.HasIndex("RetentionUntil")
+                        .HasDatabaseName("ix_progress_reports_retention")
+                        .HasFilter("disposed_at IS NULL");
 
                     b.HasIndex("FiscalYear", "Status")
                         .HasDatabaseName("ix_progress_reports_fiscal_year_status");
@@ -2167,6 +2233,16 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_attachment_versions_attachments_attachment_id");
+                });
+
+            modelBuilder.Entity("AomoriReform.Workflows.Records.RecordRetention", b =>
+                {
+                    b.HasOne("AomoriReform.Workflows.Reports.ProgressReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_retentions_progress_reports_report_id");
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Records.StoredChunk", b =>
