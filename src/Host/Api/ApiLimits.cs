@@ -6,6 +6,7 @@ using AomoriReform.Host.Reports;
 using AomoriReform.Workflows.Committee;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.OpenData;
+using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reports;
@@ -190,6 +191,14 @@ public static class ApiLimits
         ["diagram"] = new(DiagramLength),
         ["retentionClass"] = new(AomoriReform.Workflows.Calendar.Retention.MaxLength),
 
+        // 保存期間の管理: a decision's reason, the hold it records, the transfer package's hash, a review's counts.
+        ["reason"] = new(RetentionDecisions.MaxReasonLength),
+        ["holdReason"] = new(RetentionDecisions.MaxReasonLength),
+        ["heldBy"] = new(Codes.MaxNameLength),
+        ["years"] = new(Min: 1, Max: RetentionDecisions.MaxExtensionYears, Format: "int32"),
+        ["packageSha256"] = new(64, "^[0-9a-f]{64}$"),
+        ["disposition"] = new(16),
+
         // Problem details (RFC 9457).
         ["type"] = new(UriLength, Format: "uri-reference"),
         ["instance"] = new(UriLength, Format: "uri-reference"),
@@ -204,6 +213,7 @@ public static class ApiLimits
         [(typeof(ReportContent), "indicators")] = new(MaxItems: ReportWorkflow.MaxIndicators),
         [(typeof(IndicatorActual), "code")] = new(OutlineCodeLength, "^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$"),
         [(typeof(InboxItem), "kind")] = new(Values: ["action", "postReview"]),
+        [(typeof(RetentionItem), "state")] = new(Values: RetentionStates.All),
         [(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), "title")] = new(ProblemTitleLength),
         [(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), "status")] = new(Min: 100, Max: 599),
         [(typeof(HttpValidationProblemDetails), "title")] = new(ProblemTitleLength),

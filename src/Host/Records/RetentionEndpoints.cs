@@ -20,7 +20,8 @@ public static class RetentionEndpoints
         var group = app.MapGroup("/api").WithTags("Records");
         group.MapGet("/retention", ListAsync).RequireAuthorization(Policies.RecordsReaders)
             .WithSummary("保存期間: decided records in one state (due, held, kept, disposed, transferred; default due), the earliest end of period first")
-            .Produces<IReadOnlyList<RetentionItem>>().WithResponseHeader("X-Total-Count", "How many records match in all, over every page.");
+            .Produces<IReadOnlyList<RetentionItem>>().WithResponseHeader("X-Total-Count", "How many records match in all, over every page.")
+            .WithParameterValues("state", RetentionStates.All);
         group.MapPost("/retention/review", ReviewAsync).RequireAuthorization(Policies.HqAdmin)
             .WithSummary("Runs the monthly retention review now: fills missing classes from the plan, sets missing ends of period, lists the records newly due")
             .Produces<RetentionReview>();
@@ -28,7 +29,8 @@ public static class RetentionEndpoints
             .WithSummary("One decided record's retention: class, end of period, state, legal hold, transfer package").Produces<RetentionItem>();
         group.MapPost("/reports/{id:guid}/retention/{decision}", DecideAsync).RequireAuthorization(Policies.HqAdmin)
             .WithSummary("HqAdmin decides: hold (reason), release, extend (years and reason), dispose (廃棄) or transfer (移管) once the period has ended and no hold stands; journaled")
-            .Produces<RetentionItem>().ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem();
+            .Produces<RetentionItem>().ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem()
+            .WithParameterValues("decision", RetentionDecisions.Decisions);
         group.MapGet("/reports/{id:guid}/retention/package", PackageAsync).RequireAuthorization(Policies.HqAdmin)
             .WithSummary("移管: the transfer package for the archives, a ZIP of the decision record PDF, the files, journal.json and manifest.json; its SHA-256 is kept for the transfer decision")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip").ProducesProblem(StatusCodes.Status410Gone);
@@ -69,8 +71,8 @@ public static class RetentionEndpoints
         (await retention.GetAsync(id, await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
 
     private static async Task<IResult> DecideAsync(
-        Guid id, string decision, DecisionRequest? request, CurrentCaller current, RetentionDecisions retention, CancellationToken cancellationToken) =>
-        (await retention.DecideAsync(id, decision, new RetentionDecision(request?.Reason, request?.Years), await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
+        Guid id, string decision, DecisionRequest request, CurrentCaller current, RetentionDecisions retention, CancellationToken cancellationToken) =>
+        (await retention.DecideAsync(id, decision, new RetentionDecision(request.Reason, request.Years), await current.RequireAsync(cancellationToken), cancellationToken)).ToResult();
 
     private static async Task<IResult> PackageAsync(Guid id, HttpResponse response, CurrentCaller current, TransferPackages packages, CancellationToken cancellationToken)
     {

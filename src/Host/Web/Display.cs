@@ -70,7 +70,38 @@ public static class Display
         "comment" => l["意見"],
         "postReview" => l["後閲"],
         "correction" => l["軽微な修正"],
+        "legalHold" => l["廃棄の停止（保存の指示）"],
+        "legalHoldRelease" => l["廃棄の停止の解除"],
+        "retentionExtend" => l["保存期間の延長"],
+        "dispose" => l["廃棄"],
+        "transfer" => l["移管"],
         _ => action,
+    };
+
+    /// <summary>Where a decided record stands in its retention (保存期間).</summary>
+    public static string RetentionState(IStringLocalizer l, string state) => state switch
+    {
+        Workflows.Records.RetentionStates.Due => l["満了（決定待ち）"],
+        Workflows.Records.RetentionStates.Held => l["廃棄を停止中"],
+        Workflows.Records.RetentionStates.Kept => l["保存期間中"],
+        Workflows.Records.RetentionStates.Disposed => l["廃棄済み"],
+        _ => l["移管済み"],
+    };
+
+    public static string RetentionStateTone(string state) => state switch
+    {
+        Workflows.Records.RetentionStates.Due => "badge--review",
+        Workflows.Records.RetentionStates.Held => "badge--error",
+        Workflows.Records.RetentionStates.Kept => "badge--success",
+        _ => "badge--neutral",
+    };
+
+    /// <summary>保存期間 as the plan gives it: 5年, 常用, or not set.</summary>
+    public static string RetentionClass(IStringLocalizer l, string? retentionClass) => retentionClass switch
+    {
+        null => l["未設定"],
+        Workflows.Calendar.Retention.Permanent => l["常用"],
+        { } years => l["{0}年", years],
     };
 
     /// <summary>What happened, said as a finished act (承認しました), for a result list.</summary>

@@ -58,7 +58,7 @@ public sealed class RetentionDecisions(
     public static readonly IReadOnlyList<string> Decisions = ["hold", "release", "extend", "dispose", "transfer"];
 
     /// <summary>The journal actions of retention decisions (a report's history shows them; the approval record does not).</summary>
-    public static readonly IReadOnlySet<string> Actions = new HashSet<string> { HoldAction, ReleaseAction, ExtendAction, DisposeAction, TransferAction };
+    public static readonly string[] Actions = [HoldAction, ReleaseAction, ExtendAction, DisposeAction, TransferAction];
 
     public static bool MayRead(Caller caller) => caller.Role is Role.HqReviewer or Role.HqAdmin or Role.Auditor;
 
@@ -129,6 +129,14 @@ public sealed class RetentionDecisions(
             ? Outcome.NotFound("The report has not been decided (accepted): it is not yet a record with a retention period.")
             : Outcome.Ok(Item(row, Today));
     }
+
+    /// <summary>The record's retention decisions from its journal, oldest first.</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> DecisionsOfAsync(Guid reportId, CancellationToken cancellationToken) =>
+        await db.JournalEntries.AsNoTracking()
+            .Where(e => e.ReportId == reportId && Actions.Contains(e.Action))
+            .OrderBy(e => e.Seq)
+            .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment))
+            .ToListAsync(cancellationToken);
 
     /// <summary>Takes one decision (<see cref="Decisions"/>) on a decided record; each is journaled.</summary>
     public async Task<Outcome<RetentionItem>> DecideAsync(Guid reportId, string decision, RetentionDecision request, Caller caller, CancellationToken cancellationToken)

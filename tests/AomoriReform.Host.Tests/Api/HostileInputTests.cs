@@ -130,6 +130,9 @@ public sealed class HostileInputTests : IAsyncLifetime
                 new JsonObject { ["deputyEmail"] = "committee@demo.local", ["from"] = "2026-04-10", ["to"] = "2026-04-20" }, ["deputyEmail", "from", "to"], ["deputyEmail"]),
             // 軽微な修正 on a report that is not accepted yet: every request is refused.
             new("correction", "hq.admin", HttpMethod.Post, $"/api/reports/{draft}/corrections", new JsonObject { ["text"] = "誤記の訂正" }, ["text"], ["text"]),
+            // 保存期間: the accepted report's period has not ended (no disposal yet); the draft is no record to extend.
+            new("retention-dispose", "hq.admin", HttpMethod.Post, $"/api/reports/{accepted}/retention/dispose", new JsonObject { ["reason"] = "保存期間満了" }, [], ["reason"]),
+            new("retention-extend", "hq.admin", HttpMethod.Post, $"/api/reports/{draft}/retention/extend", new JsonObject { ["reason"] = "監査対応", ["years"] = 3 }, ["reason", "years"], ["reason"]),
         ];
 
         var probes = targets.SelectMany(Mutations).Concat(FileProbes()).Concat(DefinitionProbes()).Concat(PathProbes(draft, submitted)).Concat(AttachmentProbes(draft, accepted)).ToList();

@@ -213,6 +213,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET /api/reports/{id:guid}/corrections", _ => Get($"/api/reports/{accept}/corrections"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
             new("GET /api/reports/{id:guid}/pdf", _ => Get($"/api/reports/{accept}/pdf"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
             new("GET /api/records/{fiscalYear:int}/export", _ => Get("/api/records/2025/export"), Only(HttpStatusCode.OK, readers)),
+            // 保存期間: HQ and auditors read; HqAdmin decides. A report still in its route is no record yet (404 to readers, 409 to a decision).
+            new("GET /api/retention", _ => Get("/api/retention?state=kept"), Only(HttpStatusCode.OK, "hq.reviewer", "hq.admin", "auditor")),
+            new("POST /api/retention/review", _ => Post("/api/retention/review"), Only(HttpStatusCode.OK, "hq.admin")),
+            new("GET /api/reports/{id:guid}/retention", _ => Get($"/api/reports/{read}/retention"), Only(HttpStatusCode.NotFound, "hq.reviewer", "hq.admin", "auditor")),
+            new("POST /api/reports/{id:guid}/retention/{decision}", _ => Post($"/api/reports/{read}/retention/hold", new { reason = "matrix" }), Only(HttpStatusCode.Conflict, "hq.admin")),
+            new("GET /api/reports/{id:guid}/retention/package", _ => Get($"/api/reports/{read}/retention/package"), Only(HttpStatusCode.Conflict, "hq.admin")),
             // 意見 at the chief's step: the chief, and the own staff as the chief's deputy today.
             new("POST /api/reports/{id:guid}/comments", _ => Post($"/api/reports/{commented}/comments", new { text = "matrix" }), OnOwnReport(HttpStatusCode.Created, "own.chief", "own.staff")),
             new("GET /api/reports/{id:guid}/comments", _ => Get($"/api/reports/{commented}/comments"), OnOwnReport(HttpStatusCode.OK, SeeOwnReports)),
@@ -307,6 +313,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             new("GET,POST /admin/routes", _ => Get("/admin/routes"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/approval-rules", _ => Get("/admin/approval-rules"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
             new("GET,POST /admin/open-data", _ => Get("/admin/open-data"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            new("GET,POST /admin/retention", _ => Get("/admin/retention"), Page(caller => caller == "hq.admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden)),
+            new("GET,POST /admin/retention/{Id:guid}", _ => Get($"/admin/retention/{read}"), Page(caller => caller == "hq.admin" ? HttpStatusCode.NotFound : HttpStatusCode.Forbidden)),
             new("GET,POST /error/{Code:int}", _ => Get("/error/403"), Anyone(HttpStatusCode.OK)),
             new("GET,POST /not-found", _ => Get("/not-found"), Anyone(HttpStatusCode.OK)),
             // Development only: files of the content root not yet in the static-asset manifest; under the fallback policy.

@@ -67,6 +67,82 @@ public sealed class RecordApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_whose_period_ended_is_listed_refused_bad_decisions_by_field_and_transferred_leaving_410_behind()
+    {
+        var id = await ReportAsync(1);
+        await app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.RetentionClass, "1")));
+        var created = await staff.PostAsync(new Uri($"/api/reports/{id}/attachments", UriKind.Relative), File(TestFiles.Pdf("根拠"), "根拠資料.pdf"));
+        var attachmentId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await AcceptAsync(id);
+        var admin = await app.SignedInAsync("hq.admin@demo.local");
+
+        // Accepted in FY2026 with a 1-year class: kept until 31 March 2028, nothing due before.
+        var kept = await admin.GetFromJsonAsync<JsonElement>($"/api/reports/{id}/retention");
+        Assert.Equal(("kept", "2028-03-31"), (kept.GetProperty("state").GetString(), kept.GetProperty("retentionUntil").GetString()));
+        var none = await admin.GetAsync(new Uri("/api/retention", UriKind.Relative));
+        Assert.Equal("0", none.Headers.GetValues("X-Total-Count").Single());
+
+        // Two years on (signed in again: the tokens have long expired).
+        time.SetUtcNow(new DateTimeOffset(2028, 4, 2, 0, 0, 0, TimeSpan.Zero));
+        admin.Dispose();
+        admin = await app.SignedInAsync("hq.admin@demo.local");
+        using var drafter = await app.SignedInAsync($"{Section}.staff@demo.local");
+        var reviewed = await admin.PostAsync(new Uri("/api/retention/review", UriKind.Relative), null);
+        Assert.True(reviewed.IsSuccessStatusCode, await reviewed.Content.ReadAsStringAsync());
+        var review = await reviewed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, review.GetProperty("newlyDue").GetInt32());
+        var due = await admin.GetAsync(new Uri("/api/retention?state=due", UriKind.Relative));
+        Assert.Equal("1", due.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal(id, (await due.Content.ReadFromJsonAsync<JsonElement[]>())!.Single().GetProperty("reportId").GetGuid());
+
+        // Bad input names its field; a transfer before its package is refused; nothing changes.
+        foreach (var (decision, body, field) in new (string, object, string)[] { ("extend", new { years = 0, reason = "監査" }, "years"), ("hold", new { reason = " " }, "reason") })
+        {
+            var refused = await admin.PostAsJsonAsync($"/api/reports/{id}/retention/{decision}", body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), decision);
+        }
+
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync($"/api/reports/{id}/retention/transfer", new { })).StatusCode);
+        var length = await app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.JournalLength).SingleAsync());
+
+        // The package: a ZIP offered as a download under its Japanese name; its SHA-256 is what the transfer records.
+        var package = await admin.GetAsync(new Uri($"/api/reports/{id}/retention/package", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, package.StatusCode);
+        Assert.Equal("application/zip", package.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", package.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.StartsWith("移管_", package.Content.Headers.ContentDisposition?.FileNameStar, StringComparison.Ordinal);
+        var zip = await package.Content.ReadAsByteArrayAsync();
+        using (var archive = new ZipArchive(new MemoryStream(zip)))
+        {
+            Assert.Contains("files/01_根拠資料.pdf", archive.Entries.Select(e => e.FullName));
+        }
+
+        Assert.Equal(length, await app.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.JournalLength).SingleAsync()));
+        var transferred = await admin.PostAsJsonAsync($"/api/reports/{id}/retention/transfer", new { reason = "令和10年4月2日 県公文書館へ引渡し" });
+        Assert.Equal(HttpStatusCode.OK, transferred.StatusCode);
+        var item = await transferred.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("transferred", Convert.ToHexStringLower(SHA256.HashData(zip))), (item.GetProperty("state").GetString(), item.GetProperty("packageSha256").GetString()));
+
+        // What is left: 410 for the content's files and PDF, the report as a tombstone, a journal that verifies.
+        foreach (var path in new[] { $"/api/reports/{id}/pdf", $"/api/reports/{id}/attachments/{attachmentId}?version=1", $"/api/reports/{id}/retention/package" })
+        {
+            var gone = await admin.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            Assert.Equal("application/problem+json", gone.Content.Headers.ContentType?.MediaType);
+        }
+
+        var report = await drafter.GetFromJsonAsync<JsonElement>($"/api/reports/{id}");
+        Assert.Equal(("transferred", JsonValueKind.Null), (report.GetProperty("disposition").GetString(), report.GetProperty("content").GetProperty("achievements").ValueKind));
+        Assert.Empty((await drafter.GetFromJsonAsync<JsonElement[]>($"/api/reports/{id}/attachments"))!);
+        var verification = await admin.GetFromJsonAsync<JsonElement>("/api/audit/verify?files=true");
+        Assert.True(verification.GetProperty("valid").GetBoolean(), verification.ToString());
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync($"/api/reports/{id}/retention/dispose", new { })).StatusCode);
+        admin.Dispose();
+    }
+
+    [Fact]
     public async Task A_file_with_a_Japanese_name_goes_up_as_multipart_and_comes_back_as_a_safe_download()
     {
         var id = await ReportAsync();

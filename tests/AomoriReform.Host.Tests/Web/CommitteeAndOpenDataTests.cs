@@ -156,6 +156,110 @@ public sealed class CommitteeAndOpenDataTests(BrowserHost host) : IClassFixture<
         Assert.Equal(["publication.withdrawn", "publication.published"], acts);
     }
 
+    [Fact]
+    public async Task HQ_admin_stops_extends_disposes_and_transfers_records_whose_retention_period_has_ended()
+    {
+        // FY2028: a year of its own. Three accepted reports whose period ended yesterday (as if years had passed).
+        await host.OpenCheckInAsync(2028, FiscalYearDates.Today.AddDays(60));
+        var (held, _) = await AcceptedReportAsync(0, "OnTrack", 2028);
+        var (disposed, _) = await AcceptedReportAsync(1, "OnTrack", 2028);
+        var (transferred, _) = await AcceptedReportAsync(2, "OnTrack", 2028);
+        Guid[] records = [held, disposed, transferred];
+        var yesterday = FiscalYearDates.Today.AddDays(-1);
+        await host.App.WithDbAsync(db => db.ProgressReports.Where(r => records.Contains(r.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RetentionClass, "1").SetProperty(r => r.RetentionUntil, yesterday)));
+
+        await using var hq = await host.NewSessionAsync();
+        await hq.SignInAsync("hq.admin@demo.local");
+        var page = hq.Page;
+        await page.GotoAsync("/admin");
+        await page.Locator("a[href='/admin/retention']").ClickAndWaitAsync();
+        await page.GetByTestId("retention-review").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-message")).ToContainTextAsync("点検しました");
+        foreach (var id in records)
+        {
+            await Assertions.Expect(page.Locator($"[data-testid=retention-row][data-report='{id}']")).ToContainTextAsync("満了（決定待ち）");
+        }
+
+        await ScanCurrentAsync(hq, "admin-retention", 1280);
+
+        // 廃棄の停止: a reason is required (told beside the field, nothing stored), then disposal is off the page.
+        await page.Locator($"[data-testid=retention-row][data-report='{held}'] a").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("満了（決定待ち）");
+        await ScanCurrentAsync(hq, "admin-retention-record", 1280);
+        await page.GetByTestId("hold-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.Locator("#hold-reason-error")).ToContainTextAsync("理由を入力してください。");
+        Assert.Null(await host.App.WithDbAsync(db => db.RecordRetentions.Where(r => r.ReportId == held).Select(r => r.HoldReason).SingleOrDefaultAsync()));
+        await page.Locator("#hold-reason").FillAsync("住民監査請求（令和10年第2号）の資料として保存");
+        await page.GetByTestId("hold-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-message")).ToContainTextAsync("廃棄を停止しました");
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("廃棄を停止中");
+        await Assertions.Expect(page.GetByTestId("hold-reason")).ToContainTextAsync("住民監査請求");
+        await Assertions.Expect(page.GetByTestId("dispose-link")).ToHaveCountAsync(0);
+
+        // Released, then extended: a year count out of range is refused beside the field; two years move the end to 31 March.
+        await page.GetByTestId("release-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("満了（決定待ち）");
+        await page.Locator("#extend-years").FillAsync("31");
+        await page.Locator("#extend-reason").FillAsync("監査対応");
+        await page.GetByTestId("extend-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.Locator("#extend-years-error")).ToContainTextAsync("1から30までの整数");
+        await page.Locator("#extend-years").FillAsync("2");
+        await page.Locator("#extend-reason").FillAsync("監査委員の指摘に対応中のため");
+        await page.GetByTestId("extend-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-message")).ToContainTextAsync("保存期間を延長しました");
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("保存期間中");
+        Assert.Equal(new DateOnly(yesterday.Year + 2, 3, 31),
+            await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == held).Select(r => r.RetentionUntil!.Value).SingleAsync()));
+        await Assertions.Expect(page.GetByTestId("retention-history")).ToContainTextAsync("保存期間の延長");
+
+        // 廃棄 asks first; then the content and files are gone and the report page says so.
+        await page.GotoAsync($"/admin/retention/{disposed}");
+        await page.GetByTestId("dispose-link").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("dispose-confirm")).ToContainTextAsync("元に戻すことはできません");
+        Assert.Null(await host.App.WithDbAsync(db => db.ProgressReports.Where(r => r.Id == disposed).Select(r => r.DisposedAt).SingleAsync()));
+        await ScanCurrentAsync(hq, "admin-retention-dispose", 1280);
+        await page.GetByTestId("dispose-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-message")).ToContainTextAsync("廃棄しました");
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("廃棄済み");
+        var tombstone = await host.App.WithDbAsync(db => db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == disposed));
+        Assert.Equal(("disposed", (string?)null), (tombstone.Disposition, tombstone.Content.Achievements));
+        await page.GotoAsync($"/reports/{disposed}");
+        await Assertions.Expect(page.GetByTestId("disposed")).ToContainTextAsync("この報告は廃棄されました");
+
+        // 移管: the package is downloaded (its SHA-256 shown on reload), then the transfer names it in the journal.
+        await page.GotoAsync($"/admin/retention/{transferred}");
+        await Assertions.Expect(page.GetByTestId("transfer-link")).ToHaveCountAsync(0);
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("package-link").ClickAsync());
+        Assert.StartsWith("移管_", download.SuggestedFilename, StringComparison.Ordinal);
+        var zipPath = await download.PathAsync();
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(zipPath!)));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("package-hash")).ToContainTextAsync(sha);
+        await page.GetByTestId("transfer-link").ClickAndWaitAsync();
+        await page.GetByTestId("transfer-submit").ClickAndWaitAsync();
+        await Assertions.Expect(page.GetByTestId("retention-state")).ToHaveTextAsync("移管済み");
+        Assert.Equal($"移管パッケージ SHA-256 {sha}", await host.App.WithDbAsync(db => db.JournalEntries.Where(e => e.ReportId == transferred)
+            .OrderByDescending(e => e.Seq).Select(e => e.Comment).FirstAsync()));
+
+        // The journal still verifies, files re-hashed, with the content and bytes of two records gone.
+        using (var admin = await host.App.SignedInAsync("hq.admin@demo.local"))
+        {
+            var verification = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/audit/verify?files=true");
+            Assert.True(verification.GetProperty("valid").GetBoolean(), verification.ToString());
+            Assert.Equal(System.Net.HttpStatusCode.Gone, (await admin.GetAsync($"/api/reports/{disposed}/pdf")).StatusCode);
+        }
+
+        // The phone width: the list of what was disposed of and the tombstone's page.
+        await using var narrow = await host.NewSessionAsync(390);
+        await narrow.SignInAsync("hq.admin@demo.local");
+        await narrow.Page.GotoAsync("/admin/retention?state=disposed");
+        await Assertions.Expect(narrow.Page.Locator($"[data-testid=retention-row][data-report='{disposed}']")).ToBeVisibleAsync();
+        await ScanCurrentAsync(narrow, "admin-retention-disposed", 390);
+        await narrow.Page.GotoAsync($"/admin/retention/{held}");
+        await ScanCurrentAsync(narrow, "admin-retention-record", 390);
+    }
+
     /// <summary>A standard-route report of the section in the year (FY2025 unless told), accepted through the API (once: later calls find it accepted).</summary>
     private async Task<(Guid Id, string MeasureCode)> AcceptedReportAsync(int index, string progress = "MostlyOnTrack", int fiscalYear = 2025)
     {
