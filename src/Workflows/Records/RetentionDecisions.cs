@@ -287,7 +287,8 @@ public sealed class RetentionDecisions(
 
     /// <summary>
     /// Empties the record in the tracked context: the content (the version moves on, so the entry that
-    /// follows signs the empty content), the earlier rounds' snapshots, and the files from its list.
+    /// follows signs the empty content), the earlier rounds' snapshots, the replies kept for idempotent
+    /// retries that name it, and the files from its list.
     /// Returns the (empty) file list the entry signs and the stored objects to delete after the commit.
     /// </summary>
     private async Task<(IReadOnlyList<SignedAttachment> Signed, List<string> Purge)> RemoveContentAsync(
@@ -301,6 +302,9 @@ public sealed class RetentionDecisions(
         }
 
         db.ReportSubmissions.RemoveRange(await db.ReportSubmissions.Where(s => s.ReportId == report.Id).ToListAsync(cancellationToken));
+        // Replies kept for idempotent retries hold the report as it was answered, content included.
+        var id = report.Id.ToString("D");
+        db.IdempotencyRecords.RemoveRange(await db.IdempotencyRecords.Where(r => r.Response.Contains(id)).ToListAsync(cancellationToken));
         report.Content = ReportContent.Empty;
         report.Version++;
         report.DisposedAt = now;

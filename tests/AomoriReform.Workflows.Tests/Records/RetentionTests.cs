@@ -66,7 +66,9 @@ public abstract class RetentionTests(Profile profile) : IAsyncLifetime
 
         await Act(id, "staff", ReportAction.Submit).OkAsync();
         await Act(id, "chief", ReportAction.Approve).OkAsync();
-        await Act(id, "hq", ReportAction.Accept).OkAsync();
+        var hq = await As("hq");
+        var accepting = await Version(id);
+        await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.ActAsync(id, ReportAction.Accept, accepting, null, hq, $"accept-{id:N}", CancellationToken.None)).OkAsync();
         return id;
     }
 
@@ -137,6 +139,8 @@ public abstract class RetentionTests(Profile profile) : IAsyncLifetime
     public async Task Disposal_removes_the_content_and_the_files_bytes_and_keeps_a_tombstone_the_journal_still_verifies()
     {
         var id = await AcceptedRecord(0);
+        var other = await AcceptedRecord(1, withFile: false);
+        Assert.Equal(1, await services.Db(db => db.IdempotencyRecords.CountAsync(r => r.Response.Contains(id.ToString("D")))));
         var keys = await services.Db(db => db.AttachmentVersions.Where(v => v.ReportId == id).Select(v => v.StorageKey).ToListAsync());
         var attachmentId = await services.Db(db => db.Attachments.Where(a => a.ReportId == id).Select(a => a.Id).SingleAsync());
         Assert.Single(keys);
@@ -153,7 +157,9 @@ public abstract class RetentionTests(Profile profile) : IAsyncLifetime
         Assert.Equal((ReportContent.Empty.Achievements, 0, "disposed"), (report.Content.Achievements, report.Content.Indicators.Count, report.Disposition));
         Assert.Null(report.Content.Progress);
         Assert.Equal(0, await services.Db(db => db.ReportSubmissions.CountAsync(s => s.ReportId == id)));
+        Assert.Equal(0, await services.Db(db => db.IdempotencyRecords.CountAsync(r => r.Response.Contains(id.ToString("D")))));
         Assert.Equal(0, await services.Db(db => db.StoredObjects.CountAsync(o => keys.Contains(o.Key))));
+        Assert.Equal(1, await services.Db(db => db.IdempotencyRecords.CountAsync(r => r.Key == $"accept-{other:N}")));
         Assert.Equal(0, await services.Db(db => db.StoredChunks.CountAsync(c => keys.Contains(c.ObjectKey))));
         // The tombstone: the row, the file's name and SHA-256, and the whole journal plus the disposal.
         Assert.Equal("根拠資料.pdf", await services.Db(db => db.AttachmentVersions.Where(v => v.ReportId == id).Select(v => v.FileName).SingleAsync()));
@@ -184,7 +190,7 @@ public abstract class RetentionTests(Profile profile) : IAsyncLifetime
         Assert.Equal(OutcomeKind.Conflict, (await Decide(id, "extend", "延長理由", 1)).Kind);
         Assert.Equal(after.Count, (await Entries(id)).Count);
         Assert.Equal(id, (await List("disposed").OkAsync()).Items.Single().ReportId);
-        Assert.Empty((await List("due").OkAsync()).Items);
+        Assert.Equal(other, (await List("due").OkAsync()).Items.Single().ReportId);
     }
 
     [Fact]
