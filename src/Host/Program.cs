@@ -64,6 +64,7 @@ try
     builder.AddApi();
     builder.AddOpenDataLimits();
     builder.AddWebUi();
+    builder.AddTelemetry();
     app = builder.Build();
     // Options checked at start (ValidateOnStart) are checked here, before anything runs or logs.
     app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();

@@ -5,6 +5,7 @@ using AomoriReform.Contracts.Reports;
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
@@ -232,6 +233,10 @@ public sealed class ReportWorkflow(
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (action != ReportAction.Save)
+            {
+                ReformTelemetry.RecordAction(Name(action));
+            }
         }
         catch (DbUpdateException)
         {

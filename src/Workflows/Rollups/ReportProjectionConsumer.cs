@@ -1,4 +1,5 @@
 using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
@@ -84,6 +85,11 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        var committed = time.GetUtcNow().UtcDateTime;
+        foreach (var (_, e) in fresh)
+        {
+            ReformTelemetry.RecordProjectionLag(committed - e.At);
+        }
     }
 }
 

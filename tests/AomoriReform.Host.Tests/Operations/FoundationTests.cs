@@ -158,6 +158,9 @@ public sealed class StartupTests
     [InlineData("OpenData__PermitsPerMinute", "many", "OpenData:PermitsPerMinute")]
     [InlineData("OpenData__LocalGovernmentCode", "02000", "OpenData:LocalGovernmentCode")]
     [InlineData("RateLimits__WritesPerMinute", "0", "RateLimits:WritesPerMinute")]
+    [InlineData("Logging__Format", "xml", "Logging:Format")]
+    [InlineData("Telemetry__OtlpEndpoint", "collector:4317", "Telemetry:OtlpEndpoint")]
+    [InlineData("Telemetry__OtlpProtocol", "udp", "Telemetry:OtlpProtocol")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
