@@ -422,6 +422,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             record.Property(r => r.UserId).HasMaxLength(64);
             record.Property(r => r.Key).HasMaxLength(100);
             record.Property(r => r.RequestHash).HasMaxLength(64);
+            record.HasIndex(r => r.CreatedAt);
         });
 
         builder.Entity<ProcessedMessage>(processed =>

@@ -22,6 +22,9 @@ public sealed class ReportOptions
 {
     /// <summary>Business days a principal has for a 後閲 (reviewing a deputy's decision) before it shows as overdue.</summary>
     public int PostReviewBusinessDays { get; set; } = 5;
+
+    /// <summary>Days an Idempotency-Key's reply is kept for a retry; afterwards the same key acts anew (and a stale version gets 409).</summary>
+    public int IdempotencyDays { get; set; } = 7;
 }
 
 /// <summary>

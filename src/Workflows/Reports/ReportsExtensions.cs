@@ -18,8 +18,10 @@ public static class ReportsExtensions
         builder.Services.AddSingleton(JournalKeys.From(builder.Configuration, builder.GetReformProfile(), builder.Environment));
         builder.Services.AddSingleton<IStartupTask, JournalUpgrade>();
         builder.Services.AddRecurringJob<JournalCheckpointJob>(JournalCheckpointJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(2, 30));
+        builder.Services.AddRecurringJob<IdempotencyRetentionJob>(IdempotencyRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3, 15));
         builder.Services.AddOptions<ReportOptions>().BindConfiguration("Reports")
             .Validate(o => o.PostReviewBusinessDays is >= 0 and <= 60, "Reports:PostReviewBusinessDays must be a whole number of business days from 0 to 60")
+            .Validate(o => o.IdempotencyDays is >= 1 and <= 365, "Reports:IdempotencyDays must be a whole number of days from 1 to 365")
             .ValidateOnStart();
         // Records replaces it with the attachments it keeps.
         builder.Services.TryAddScoped<IReportAttachments, NoReportAttachments>();

@@ -1415,6 +1415,9 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.HasKey("UserId", "Key")
                         .HasName("pk_idempotency_records");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_idempotency_records_created_at");
+
                     b.ToTable("idempotency_records", (string)null);
                 });
 
