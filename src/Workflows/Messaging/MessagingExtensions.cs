@@ -19,17 +19,34 @@ public static class MessagingExtensions
         // its own prefix, and temporary queues vanish when their host disconnects.
         var prefix = builder.Configuration["Messaging:EndpointPrefix"];
         var temporary = builder.Configuration.GetValue<bool>("Messaging:TemporaryQueues");
+        // Quorum queues (replicated by Raft over a cluster's nodes) are the production recommendation;
+        // classic queues stay the default, since an existing queue cannot change its type in place.
+        var quorum = builder.Configuration.GetValue<bool>("Messaging:QuorumQueues");
+        if (quorum && temporary)
+        {
+            throw new ReformConfigurationException("Messaging:QuorumQueues", "cannot be combined with Messaging:TemporaryQueues: a quorum queue is durable and never deleted on disconnect");
+        }
+
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(string.IsNullOrWhiteSpace(prefix) ? null : prefix, false));
-            if (temporary)
+            if (temporary || quorum)
             {
                 bus.AddConfigureEndpointsCallback((_, endpoint) =>
                 {
-                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    if (endpoint is not IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        return;
+                    }
+
+                    if (temporary)
                     {
                         rabbit.AutoDelete = true;
                         rabbit.Durable = false;
+                    }
+                    else
+                    {
+                        rabbit.SetQuorumQueue();
                     }
                 });
             }

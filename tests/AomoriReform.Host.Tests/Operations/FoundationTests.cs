@@ -161,6 +161,7 @@ public sealed class StartupTests
     [InlineData("Logging__Format", "xml", "Logging:Format")]
     [InlineData("Telemetry__OtlpEndpoint", "collector:4317", "Telemetry:OtlpEndpoint")]
     [InlineData("Telemetry__OtlpProtocol", "udp", "Telemetry:OtlpProtocol")]
+    [InlineData("Messaging__QuorumQueues", "yes", "Messaging:QuorumQueues")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
