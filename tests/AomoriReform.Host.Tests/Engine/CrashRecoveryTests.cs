@@ -8,9 +8,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AomoriReform.Tests.Engine;
 
 /// <summary>
-/// The embedded default (SQLite, in-memory bus) as a real process, killed with SIGKILL twice under
-/// load and started again on the same data: every acknowledged action's events must still reach
-/// the rollup, without a rebuild, and the journal must hold each acknowledged action once.
+/// The host as a real process, killed with SIGKILL twice under load and started again on the same
+/// data: every acknowledged action's events must still reach the rollup, without a rebuild, and the
+/// journal must hold each acknowledged action once. The embedded default (SQLite, in-memory bus) in
+/// every run; PostgreSQL and RabbitMQ as a long test.
 /// </summary>
 [Collection(SharedHost.Name)]
 public sealed class CrashRecoveryTests
@@ -26,7 +27,7 @@ public sealed class CrashRecoveryTests
     public async Task Rollups_converge_after_the_embedded_host_is_killed_twice_under_load()
     {
         await using var database = await TestDatabase.CreateAsync(Profile.Embedded);
-        await using var host = await RunningHost.StartAsync(new Dictionary<string, string>
+        await KilledTwiceUnderLoadAsync(new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["ConnectionStrings__Postgres"] = string.Empty,
@@ -35,7 +36,43 @@ public sealed class CrashRecoveryTests
             ["Demo__Password"] = ReformApp.DemoPassword,
             ["Identity__LoginsPerClientPerMinute"] = "10000",
             ["Identity__LoginsPerAccountPerMinute"] = "10000",
-        });
+        }, database);
+    }
+
+    /// <summary>
+    /// The same on PostgreSQL and RabbitMQ with durable quorum queues, as production runs it. Outside
+    /// the default test run for its minute (<c>bash infra/test.sh --long</c> runs it).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Long")]
+    public async Task Rollups_converge_after_the_production_host_is_killed_twice_under_load()
+    {
+        await using var database = await TestDatabase.CreateAsync(Profile.Production);
+        var prefix = $"c{Guid.NewGuid():N}"[..13];
+        try
+        {
+            await KilledTwiceUnderLoadAsync(new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ConnectionStrings__Postgres"] = database.Settings()["ConnectionStrings:Postgres"]!,
+                ["ConnectionStrings__RabbitMq"] = TestServices.RabbitMq,
+                ["Messaging__EndpointPrefix"] = prefix,
+                ["Messaging__QuorumQueues"] = "true",
+                ["Journal__Key"] = ReformApp.JournalKey,
+                ["Demo__Password"] = ReformApp.DemoPassword,
+                ["Identity__LoginsPerClientPerMinute"] = "10000",
+                ["Identity__LoginsPerAccountPerMinute"] = "10000",
+            }, database);
+        }
+        finally
+        {
+            await AomoriReform.Tests.Operations.QuorumQueueTests.DeleteQueuesAsync(prefix);
+        }
+    }
+
+    private static async Task KilledTwiceUnderLoadAsync(Dictionary<string, string> environment, TestDatabase database)
+    {
+        await using var host = await RunningHost.StartAsync(environment);
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(5) })
         {
             BaseAddress = host.BaseAddress,

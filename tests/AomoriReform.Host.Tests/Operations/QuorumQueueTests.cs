@@ -18,15 +18,7 @@ public sealed class QuorumQueueTests
     public async Task The_setting_chooses_the_queue_type_the_broker_holds(bool quorum, string holds, string refuses)
     {
         var prefix = $"q{Guid.NewGuid():N}"[..13];
-        var formatter = new KebabCaseEndpointNameFormatter(prefix, false);
-        var queue = formatter.Consumer<AomoriReform.Workflows.Rollups.ReportProjectionConsumer>();
-        // Every consumer's queue (and its exchange of the same name) that this host declares.
-        var consumerQueue = typeof(KebabCaseEndpointNameFormatter).GetMethod(nameof(KebabCaseEndpointNameFormatter.Consumer))!;
-        var declared = typeof(AomoriReform.Workflows.Rollups.ReportProjectionConsumer).Assembly.GetTypes()
-            .Where(t => t is { IsClass: true, IsAbstract: false } && t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>)))
-            .Select(t => (string)consumerQueue.MakeGenericMethod(t).Invoke(formatter, null)!)
-            .ToList();
-        Assert.Contains(queue, declared);
+        var queue = new KebabCaseEndpointNameFormatter(prefix, false).Consumer<AomoriReform.Workflows.Rollups.ReportProjectionConsumer>();
         await using var database = await TestDatabase.CreateAsync(Profile.Production);
         var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) };
         await using var connection = await factory.CreateConnectionAsync();
@@ -59,13 +51,24 @@ public sealed class QuorumQueueTests
         }
         finally
         {
-            // Durable queues outlive the host: remove this test's.
-            await using var cleanup = await connection.CreateChannelAsync();
-            foreach (var name in declared.SelectMany(q => new[] { q, $"{q}_error", $"{q}_skipped" }))
-            {
-                await cleanup.QueueDeleteAsync(name);
-                await cleanup.ExchangeDeleteAsync(name);
-            }
+            await DeleteQueuesAsync(prefix);
+        }
+    }
+
+    /// <summary>Durable queues outlive their host: deletes every consumer's queue (and its exchange) that a host with the prefix declares.</summary>
+    internal static async Task DeleteQueuesAsync(string prefix)
+    {
+        var formatter = new KebabCaseEndpointNameFormatter(prefix, false);
+        var consumerQueue = typeof(KebabCaseEndpointNameFormatter).GetMethod(nameof(KebabCaseEndpointNameFormatter.Consumer))!;
+        var declared = typeof(AomoriReform.Workflows.Rollups.ReportProjectionConsumer).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>)))
+            .Select(t => (string)consumerQueue.MakeGenericMethod(t).Invoke(formatter, null)!);
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var name in declared.SelectMany(q => new[] { q, $"{q}_error", $"{q}_skipped" }))
+        {
+            await channel.QueueDeleteAsync(name);
+            await channel.ExchangeDeleteAsync(name);
         }
     }
 }
