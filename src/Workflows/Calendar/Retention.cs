@@ -24,4 +24,8 @@ public static class Retention
         retentionClass is null || retentionClass == Permanent || !int.TryParse(retentionClass, out var years)
             ? null
             : new DateOnly(FiscalYear.Of(decidedOn).Year + years + 1, 3, 31);
+
+    /// <summary>The same for a report accepted at a UTC instant (the Japan date of its acceptance counts).</summary>
+    public static DateOnly? Until(string? retentionClass, DateTime acceptedAtUtc) =>
+        Until(retentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(acceptedAtUtc, DateTimeKind.Utc))));
 }

@@ -1,3 +1,6 @@
+using AomoriReform.Workflows.Persistence;
+using Microsoft.EntityFrameworkCore;
+
 namespace AomoriReform.Workflows.Records;
 
 /// <summary>
@@ -24,6 +27,27 @@ public sealed class RecordRetention
 
     /// <summary>Moved by every change: two decisions at the same moment cannot both pass.</summary>
     public int Stamp { get; set; }
+
+    /// <summary>
+    /// The record's row, tracked, to change and save: the stored one with its stamp moved, or a new
+    /// one added (two claims of a new row at once: the second save fails on the key).
+    /// </summary>
+    internal static async Task<RecordRetention> ClaimAsync(ReformDbContext db, Guid reportId, CancellationToken cancellationToken)
+    {
+        var retention = db.RecordRetentions.Local.FirstOrDefault(r => r.ReportId == reportId)
+            ?? await db.RecordRetentions.SingleOrDefaultAsync(r => r.ReportId == reportId, cancellationToken);
+        if (retention is null)
+        {
+            retention = new RecordRetention { ReportId = reportId };
+            db.RecordRetentions.Add(retention);
+        }
+        else
+        {
+            retention.Stamp++;
+        }
+
+        return retention;
+    }
 }
 
 /// <summary>Where a decided record stands in its retention, as the records list and the report show it.</summary>

@@ -183,16 +183,7 @@ public sealed class RetentionDecisions(
             return Outcome.Conflict($"The record was already {(report.Disposition == RetentionStates.Transferred ? "transferred to the archives" : "disposed of")} on {JapanDay(disposedAt):yyyy-MM-dd}.");
         }
 
-        var retention = await db.RecordRetentions.SingleOrDefaultAsync(r => r.ReportId == reportId, cancellationToken);
-        if (retention is null)
-        {
-            retention = new RecordRetention { ReportId = reportId };
-            db.RecordRetentions.Add(retention);
-        }
-        else
-        {
-            retention.Stamp++;
-        }
+        var retention = await RecordRetention.ClaimAsync(db, reportId, cancellationToken);
 
         var now = time.GetUtcNow().UtcDateTime;
         var today = Today;

@@ -46,7 +46,7 @@ public sealed class RetentionReviewJob(ReformDbContext db, TimeProvider time, IL
             .ToListAsync(cancellationToken);
         foreach (var report in undated)
         {
-            report.RetentionUntil = Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(report.AcceptedAt!.Value, DateTimeKind.Utc))));
+            report.RetentionUntil = Retention.Until(report.RetentionClass, report.AcceptedAt!.Value);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -61,20 +61,9 @@ public sealed class RetentionReviewJob(ReformDbContext db, TimeProvider time, IL
         var newly = due.Where(d => d.Listed is null).Select(d => d.Id).ToList();
         foreach (var batch in newly.Chunk(500))
         {
-            var existing = await db.RecordRetentions.Where(r => batch.Contains(r.ReportId)).ToDictionaryAsync(r => r.ReportId, cancellationToken);
             foreach (var id in batch)
             {
-                if (!existing.TryGetValue(id, out var retention))
-                {
-                    retention = new RecordRetention { ReportId = id };
-                    db.RecordRetentions.Add(retention);
-                }
-                else
-                {
-                    retention.Stamp++;
-                }
-
-                retention.ListedAt = now.UtcDateTime;
+                (await RecordRetention.ClaimAsync(db, id, cancellationToken)).ListedAt = now.UtcDateTime;
             }
 
             await db.SaveChangesAsync(cancellationToken);

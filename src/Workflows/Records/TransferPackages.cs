@@ -127,16 +127,7 @@ public sealed class TransferPackages(ReformDbContext db, DecisionRecords records
         await output.FlushAsync(cancellationToken);
         var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
 
-        var retention = await db.RecordRetentions.SingleOrDefaultAsync(r => r.ReportId == plan.ReportId, cancellationToken);
-        if (retention is null)
-        {
-            retention = new RecordRetention { ReportId = plan.ReportId };
-            db.RecordRetentions.Add(retention);
-        }
-        else
-        {
-            retention.Stamp++;
-        }
+        var retention = await RecordRetention.ClaimAsync(db, plan.ReportId, cancellationToken);
 
         (retention.PackageSha256, retention.PackagedAt, retention.PackagedHead) = (sha, time.GetUtcNow().UtcDateTime, head);
         await db.SaveChangesAsync(cancellationToken);

@@ -188,7 +188,7 @@ public sealed class ReportWorkflow(
         if (toStatus == RouteDefinition.AcceptedStatus)
         {
             report.AcceptedAt = now;
-            report.RetentionUntil = Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc))));
+            report.RetentionUntil = Retention.Until(report.RetentionClass, now);
         }
 
         if (action != ReportAction.Save)
@@ -491,7 +491,7 @@ public sealed class ReportWorkflow(
             RouteRule = report.RouteRule,
             RetentionClass = report.RetentionClass,
             RetentionUntil = report.RetentionUntil
-                ?? (report.AcceptedAt is { } acceptedAt ? Retention.Until(report.RetentionClass, FiscalYear.JapanDate(new DateTimeOffset(DateTime.SpecifyKind(acceptedAt, DateTimeKind.Utc)))) : null),
+                ?? (report.AcceptedAt is { } acceptedAt ? Retention.Until(report.RetentionClass, acceptedAt) : null),
             DisposedAt = report.DisposedAt,
             Disposition = report.Disposition,
             Round = report.Round,
