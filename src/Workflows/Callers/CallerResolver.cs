@@ -31,6 +31,25 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
         return caller is not null && securityStamp is not null && string.Equals(stamp, securityStamp, StringComparison.Ordinal) ? caller : null;
     }
 
+    private sealed record PrincipalRow(string Id, string DisplayName, Organisation.Role Role, string? SectionCode, string? DepartmentCode);
+
+    private sealed record UserRow(string Id, string DisplayName, Organisation.Role Role, string? SectionCode, string? DepartmentCode, string? SecurityStamp, List<PrincipalRow> Principals);
+
+    // One round trip: the user with the principals they deputise for today. An appointment is
+    // void once the principal's role, section or department differ from when it was made.
+    private static readonly CompiledQuery<Func<ReformDbContext, string, bool, DateOnly, CancellationToken, Task<UserRow?>>> UserWithPrincipals = new(() =>
+        EF.CompileAsyncQuery((ReformDbContext db, string userId, bool demo, DateOnly today, CancellationToken _) => db.Users.AsNoTracking()
+            .Where(u => u.Id == userId && u.IsActive && (demo || !u.IsDemo))
+            .Select(u => new UserRow(
+                u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp,
+                db.Deputies
+                    .Where(d => d.DeputyId == u.Id && d.EndedAt == null && d.From <= today && d.To >= today)
+                    .Join(db.Users.Where(p => p.IsActive && (demo || !p.IsDemo)), d => d.PrincipalId, p => p.Id, (d, p) => new { d, p })
+                    .Where(x => x.p.Role == x.d.PrincipalRole && x.p.SectionCode == x.d.PrincipalSectionCode && x.p.DepartmentCode == x.d.PrincipalDepartmentCode)
+                    .Select(x => new PrincipalRow(x.p.Id, x.p.DisplayName, x.p.Role, x.p.SectionCode, x.p.DepartmentCode))
+                    .ToList()))
+            .SingleOrDefault()));
+
     private async Task<(Caller? Caller, string? Stamp)> LoadAsync(string userId, CancellationToken cancellationToken)
     {
         if (resolved.TryGetValue(userId, out var known))
@@ -40,21 +59,7 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
 
         var demo = profile.DemoEnabled;
         var today = Today;
-        // One round trip: the user with the principals they deputise for today. An appointment is
-        // void once the principal's role, section or department differ from when it was made.
-        var user = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId && u.IsActive && (demo || !u.IsDemo))
-            .Select(u => new
-            {
-                u.Id, u.DisplayName, u.Role, u.SectionCode, u.DepartmentCode, u.SecurityStamp,
-                Principals = db.Deputies
-                    .Where(d => d.DeputyId == u.Id && d.EndedAt == null && d.From <= today && d.To >= today)
-                    .Join(db.Users.Where(p => p.IsActive && (demo || !p.IsDemo)), d => d.PrincipalId, p => p.Id, (d, p) => new { d, p })
-                    .Where(x => x.p.Role == x.d.PrincipalRole && x.p.SectionCode == x.d.PrincipalSectionCode && x.p.DepartmentCode == x.d.PrincipalDepartmentCode)
-                    .Select(x => new { x.p.Id, x.p.DisplayName, x.p.Role, x.p.SectionCode, x.p.DepartmentCode })
-                    .ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var user = await UserWithPrincipals.For(db)(db, userId, demo, today, cancellationToken);
         if (user is null)
         {
             return resolved[userId] = (null, null);

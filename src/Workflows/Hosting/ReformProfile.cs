@@ -26,6 +26,9 @@ public sealed record ReformProfile
     public bool DemoEnabled { get; init; }
     public string? DemoPassword { get; init; }
 
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> unless the connection string sets it.</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     public bool UsesPostgres => PostgresConnectionString is not null;
     public bool UsesRabbitMq => RabbitMqUri is not null;
     public string SqliteConnectionString => $"Data Source={Path.Combine(DataDirectory, "aomori-reform.db")}";
@@ -44,6 +47,18 @@ public sealed record ReformProfile
                 if (string.IsNullOrWhiteSpace(builder.Host))
                 {
                     throw new ReformConfigurationException(PostgresKey, "names no Host");
+                }
+
+                // Statements the host runs again and again (an approval's reads and writes) are prepared
+                // on the server after a few uses, so PostgreSQL stops parsing and planning them each
+                // time. A connection string that sets its own value (0 behind a pooler in transaction
+                // mode) keeps it.
+                // (Npgsql's builder knows every keyword, so what was written is read from a plain one.)
+                var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = postgres };
+                if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))
+                {
+                    builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+                    postgres = builder.ConnectionString;
                 }
             }
             catch (ArgumentException e)

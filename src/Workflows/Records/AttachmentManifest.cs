@@ -13,21 +13,24 @@ namespace AomoriReform.Workflows.Records;
 /// </summary>
 public sealed class AttachmentManifest(ReformDbContext db, IAttachmentStore store) : IReportAttachments
 {
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<AttachmentSet?>>> SetOf = new(() =>
+        EF.CompileAsyncQuery((ReformDbContext db, Guid reportId, CancellationToken _) => db.AttachmentSets.SingleOrDefault(s => s.ReportId == reportId)));
+
     public async Task<IReadOnlyList<SignedAttachment>> ClaimAsync(Guid reportId, CancellationToken cancellationToken)
     {
         var set = db.AttachmentSets.Local.FirstOrDefault(s => s.ReportId == reportId)
-            ?? await db.AttachmentSets.SingleOrDefaultAsync(s => s.ReportId == reportId, cancellationToken);
+            ?? await SetOf.For(db)(db, reportId, cancellationToken);
         if (set is null)
         {
             // The first claim: a file uploaded at the same moment inserts the same row, and one of the two fails.
             db.AttachmentSets.Add(new AttachmentSet { ReportId = reportId });
-        }
-        else
-        {
-            set.Stamp++;
+            return [];
         }
 
-        return await CurrentAsync(reportId, cancellationToken);
+        set.Stamp++;
+        // Every upload numbers its file from the set (Attached), so a set that never numbered one has no
+        // files, and an upload racing this claim changes the stamp this transaction checks.
+        return set.Attached == 0 ? [] : await CurrentAsync(reportId, cancellationToken);
     }
 
     public async Task<AttachmentLedger> LedgerAsync(CancellationToken cancellationToken)

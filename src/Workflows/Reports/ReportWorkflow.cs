@@ -430,6 +430,20 @@ public sealed class ReportWorkflow(
         Version = report.Version, Actor = caller.Name, OnBehalfOf = onBehalfOf?.Name, At = now,
     };
 
+    private sealed record LoadedReport(ProgressReport Report, string? Title, List<WorkTask> OpenTasks);
+
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> LoadTracked = Load(QueryTrackingBehavior.TrackAll);
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> LoadUntracked = Load(QueryTrackingBehavior.NoTracking);
+
+    private static CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> Load(QueryTrackingBehavior tracking) => new(() =>
+        EF.CompileAsyncQuery((ReformDbContext db, Guid id, CancellationToken _) => db.ProgressReports.AsTracking(tracking)
+            .Where(r => r.Id == id)
+            .Select(r => new LoadedReport(
+                r,
+                db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
+                db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList()))
+            .SingleOrDefault()));
+
     /// <summary>
     /// The report with its open action tasks and its measure's title, in one round trip; null when
     /// there is no such report or the caller may not see it.
@@ -437,16 +451,7 @@ public sealed class ReportWorkflow(
     internal async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title)?> LoadAsync(
         Guid id, Caller caller, bool tracking, CancellationToken cancellationToken)
     {
-        var query = tracking ? db.ProgressReports : db.ProgressReports.AsNoTracking();
-        var loaded = await query
-            .Where(r => r.Id == id)
-            .Select(r => new
-            {
-                Report = r,
-                Title = db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
-                OpenTasks = db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var loaded = await (tracking ? LoadTracked : LoadUntracked).For(db)(db, id, cancellationToken);
         if (loaded is null)
         {
             return null;
