@@ -77,6 +77,7 @@ public static class ApiExtensions
         {
             api.UseExceptionHandler();
             api.UseStatusCodePages();
+            api.UseStorageOutageAnswers(asProblem: true);
         });
         if (!app.Environment.IsDevelopment())
         {

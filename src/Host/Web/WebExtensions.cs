@@ -1,4 +1,5 @@
 using System.Globalization;
+using AomoriReform.Host.Api;
 using AomoriReform.Host.Web.Components;
 using Microsoft.AspNetCore.Localization;
 
@@ -57,6 +58,7 @@ public static class WebExtensions
         {
             web.UseExceptionHandler("/error/500", createScopeForErrors: true);
             web.UseStatusCodePagesWithReExecute("/error/{0}");
+            web.UseStorageOutageAnswers(asProblem: false);
             // Identity's combined scheme challenges with a bare 401: a page sends the person to sign in.
             web.Use(async (context, next) =>
             {

@@ -72,7 +72,7 @@ public static class MessagingExtensions
                             host.UseSsl(ssl => ssl.ServerName = uri.Host);
                         }
                     });
-                    rabbit.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000));
+                    UseRetries(rabbit);
                     rabbit.ConfigureEndpoints(context);
                 });
             }
@@ -80,7 +80,7 @@ public static class MessagingExtensions
             {
                 bus.UsingInMemory((context, memory) =>
                 {
-                    memory.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000));
+                    UseRetries(memory);
                     memory.ConfigureEndpoints(context);
                 });
             }
@@ -95,6 +95,26 @@ public static class MessagingExtensions
             .ValidateOnStart();
         builder.Services.AddHostedService<OutboxDispatcher>();
         return builder;
+    }
+
+    /// <summary>
+    /// A consumer whose database is unavailable (restarting, unreachable, disk full) keeps its message
+    /// and tries again, at most 30 s apart, for hours, instead of faulting it to the error queue after
+    /// a few seconds: an event is never lost to a database restart. Any other failure is tried three
+    /// times within about 3 s, then faults.
+    /// </summary>
+    private static void UseRetries(IBusFactoryConfigurator bus)
+    {
+        bus.UseMessageRetry(retry =>
+        {
+            retry.Handle<Exception>(AomoriReform.Workflows.Persistence.StorageOutage.Is);
+            retry.Exponential(1_000, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        });
+        bus.UseMessageRetry(retry =>
+        {
+            retry.Ignore<Exception>(AomoriReform.Workflows.Persistence.StorageOutage.Is);
+            retry.Intervals(100, 500, 2_000);
+        });
     }
 
     /// <summary>
