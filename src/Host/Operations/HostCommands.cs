@@ -14,7 +14,7 @@ namespace AomoriReform.Host.Operations;
 /// </summary>
 public static class HostCommands
 {
-    private static readonly string[] Names = ["migrate", "create-admin", "set-password", "import-org", "import-plan", "rebuild-rollups"];
+    private static readonly string[] Names = ["migrate", "create-admin", "set-password", "import-org", "import-plan", "rebuild-rollups", "run-job"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Names.Contains(args[0]);
 
@@ -40,6 +40,8 @@ public static class HostCommands
                     var projected = await services.GetRequiredService<AomoriReform.Workflows.Rollups.RollupQueries>().RebuildAsync(year, CancellationToken.None);
                     Console.WriteLine($"Rollups rebuilt from {projected} report(s).");
                     return 0;
+                case "run-job":
+                    return await RunJobAsync(services, Required(options, "job"));
                 case "import-org":
                     var orgOutcome = await services.GetRequiredService<OrganisationImport>().ImportAsync(
                         await File.ReadAllBytesAsync(Required(options, "file")), "command-line", options.ContainsKey("dry-run"), CancellationToken.None);
@@ -70,6 +72,29 @@ public static class HostCommands
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
+        }
+    }
+
+    /// <summary>
+    /// Runs a scheduled job now, in this process, as Hangfire would: the reminder sweep or the yearly
+    /// check-in. Both are safe beside the hosts' own runs (each reminder and each year's check-in is
+    /// recorded once in the database), so an operator may catch up after an outage without waiting
+    /// for the schedule. The mail job is not offered: only Hangfire's lock keeps it to one sender.
+    /// </summary>
+    private static async Task<int> RunJobAsync(IServiceProvider services, string job)
+    {
+        switch (job)
+        {
+            case AomoriReform.Workflows.Reminders.ReminderSweep.Id:
+                var sent = await services.GetRequiredService<AomoriReform.Workflows.Reminders.ReminderSweep>().RunAsync(CancellationToken.None);
+                Console.WriteLine($"Reminder sweep: {sent} reminder(s) and escalation(s) sent.");
+                return 0;
+            case AomoriReform.Workflows.CheckIns.YearlyCheckInJob.Id:
+                var outcome = await services.GetRequiredService<AomoriReform.Workflows.CheckIns.YearlyCheckInJob>().RunAsync(CancellationToken.None);
+                Console.WriteLine($"Yearly check-in: {outcome?.ToString() ?? "not due (or switched off by CheckIns:AutoOpen)"}.");
+                return 0;
+            default:
+                throw new CommandLineException($"--job must be {AomoriReform.Workflows.Reminders.ReminderSweep.Id} or {AomoriReform.Workflows.CheckIns.YearlyCheckInJob.Id}.");
         }
     }
 

@@ -35,11 +35,15 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
         // Stopped (pg_ctl stop -m fast: every session ended) as soon as the approvals and the
         // acceptances have begun, down for 5 s while the clients keep asking, started again.
+        var cookie = await SignInThroughPagesAsync(host.BaseAddress, host.BaseAddress, "hq.reviewer@demo.local");
         var duringOutage = 0;
+        var pageDuringOutage = string.Empty;
         async Task RestartAsync()
         {
             var before = load.Unavailable;
             await postgres.StopServerAsync();
+            // A person in the browser gets the "temporarily unavailable" page, not an error 500.
+            pageDuringOutage = await PageAsync(host.BaseAddress, cookie);
             await Task.Delay(TimeSpan.FromSeconds(5));
             duringOutage += load.Unavailable - before;
             await postgres.StartServerAsync();
@@ -49,6 +53,8 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
         output.WriteLine($"{load.Done} actions acknowledged; {load.Unavailable} answers of 503 ({duringOutage} while the database was down), {load.TimedOut} without an answer in 10 s");
         Assert.True(duringOutage > 0, "no request was answered 503 while the database was down");
+        Assert.StartsWith("503 ", pageDuringOutage, StringComparison.Ordinal);
+        Assert.Contains("一時的に利用できません", pageDuringOutage, StringComparison.Ordinal);
         Assert.Equal(0, load.TimedOut);
         await load.AssertConsistentAsync(() => PendingOutboxAsync(postgres.ConnectionString));
         // The host served on without a restart: its first and only start is in its log.
@@ -209,14 +215,18 @@ public sealed partial class FaultTests(ITestOutputHelper output)
     }
 
     /// <summary>The inbox page's status with the cookie (a missing or unreadable cookie redirects to sign-in).</summary>
-    private static async Task<HttpStatusCode> PageStatusAsync(Uri host, string cookie)
+    private static async Task<HttpStatusCode> PageStatusAsync(Uri host, string cookie) =>
+        (HttpStatusCode)int.Parse((await PageAsync(host, cookie)).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The inbox page with the cookie: its status code, a space, and its HTML.</summary>
+    private static async Task<string> PageAsync(Uri host, string cookie)
     {
         using var handler = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false };
         using var client = new HttpClient(handler);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host, "/inbox"));
         request.Headers.Add("Cookie", cookie);
         using var response = await client.SendAsync(request);
-        return response.StatusCode;
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
     }
 
     [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]+)\" value=\"(?<value>[^\"]*)\"")]
