@@ -1,6 +1,7 @@
 using AomoriReform.Workflows.Hosting;
 using Hangfire.PostgreSql;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -192,5 +193,30 @@ public sealed class DatabaseHealthCheck(DatabaseState state, IServiceScopeFactor
         return await db.Database.CanConnectAsync(cancellationToken)
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("database unreachable");
+    }
+}
+
+/// <summary>
+/// Free space where the host writes its files (the embedded database, attachments): Degraded, with
+/// the figures, below <c>Storage:MinFreeMegabytes</c> (default 256), so a monitor warns before the
+/// disk is full. Degraded keeps /health/ready at 200 (reads still work); a full disk makes each
+/// write answer 503 and nothing is half-written.
+/// </summary>
+public sealed class StorageSpaceHealthCheck(ReformProfile profile, IConfiguration configuration) : IHealthCheck
+{
+    public const long DefaultMinFreeMegabytes = 256;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(profile.DataDirectory))
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("no data directory yet"));
+        }
+
+        var minimum = configuration.GetValue("Storage:MinFreeMegabytes", DefaultMinFreeMegabytes);
+        var free = new DriveInfo(profile.DataDirectory).AvailableFreeSpace >> 20;
+        return Task.FromResult(free < minimum
+            ? HealthCheckResult.Degraded($"{free} MB free for the data directory, below Storage:MinFreeMegabytes ({minimum} MB)")
+            : HealthCheckResult.Healthy($"{free} MB free for the data directory"));
     }
 }

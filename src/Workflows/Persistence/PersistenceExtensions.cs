@@ -29,7 +29,9 @@ public static class PersistenceExtensions
 
         builder.Services.AddSingleton<DatabaseState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageSpaceHealthCheck>("storage", tags: ["ready"]);
         return builder;
     }
 

@@ -208,3 +208,61 @@ public sealed class DedicatedRabbitMq : IAsyncDisposable
         ["-n", node, "-q", command],
         new Dictionary<string, string> { ["ERL_EPMD_ADDRESS"] = "127.0.0.1", ["PATH"] = $"{Environment.GetEnvironmentVariable("PATH")}:/usr/sbin:/sbin" });
 }
+
+/// <summary>A small tmpfs of the test's own, to fill up (root only: the test command runs as root).</summary>
+public sealed class SmallDisk : IAsyncDisposable
+{
+    private readonly List<string> fillers = [];
+
+    private SmallDisk(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static async Task<SmallDisk> MountAsync(long bytes)
+    {
+        var path = Directory.CreateTempSubdirectory("aomori-fault-disk-").FullName;
+        await Shell.RunAsync("/usr/bin/mount", ["-t", "tmpfs", "-o", $"size={(bytes + 4095) / 4096 * 4096}", "tmpfs", path]);
+        return new SmallDisk(path);
+    }
+
+    /// <summary>Writes filler files until the file system refuses another byte.</summary>
+    public async Task FillAsync()
+    {
+        foreach (var chunk in new[] { 1 << 20, 4096, 512 })
+        {
+            var buffer = new byte[chunk];
+            var filler = System.IO.Path.Combine(Path, $"filler-{chunk}");
+            fillers.Add(filler);
+            try
+            {
+                await using var stream = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+                while (true)
+                {
+                    await stream.WriteAsync(buffer);
+                    await stream.FlushAsync();
+                }
+            }
+            catch (IOException)
+            {
+                // Full at this chunk size; go on with a smaller one.
+            }
+        }
+    }
+
+    public void Free()
+    {
+        foreach (var filler in fillers)
+        {
+            File.Delete(filler);
+        }
+
+        fillers.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Shell.RunAsync("/usr/bin/umount", ["-l", Path]);
+        Directory.Delete(Path);
+    }
+}

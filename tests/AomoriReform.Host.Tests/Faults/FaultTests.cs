@@ -62,6 +62,54 @@ public sealed partial class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task When_the_embedded_disk_fills_up_actions_answer_503_and_the_host_recovers_when_space_returns()
+    {
+        await using var database = await TestDatabase.CreateAsync(Profile.Embedded);
+        var file = Path.Combine(database.DataDirectory!, "aomori-reform.db");
+        // A small file system of the test's own (tmpfs; the test runs as root, as the test command does).
+        await using var disk = await SmallDisk.MountAsync(new FileInfo(file).Length + (48L << 20));
+        File.Copy(file, Path.Combine(disk.Path, "aomori-reform.db"));
+        await using var host = await RunningHost.StartAsync(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__Postgres"] = string.Empty,
+            ["ConnectionStrings__RabbitMq"] = string.Empty,
+            ["Storage__DataDirectory"] = disk.Path,
+            ["Demo__Password"] = ReformApp.DemoPassword,
+            ["Identity__LoginsPerClientPerMinute"] = "10000",
+            ["Identity__LoginsPerAccountPerMinute"] = "10000",
+        });
+        using var load = new ApprovalLoad([host.BaseAddress]);
+        await load.PrepareAsync();
+
+        // Full as soon as the approvals begin; space returns once the clients have seen 503s for a while.
+        var duringFull = 0;
+        var ready = string.Empty;
+        await load.RunAsync(null, new(async () =>
+        {
+            var before = load.Unavailable;
+            await disk.FillAsync();
+            await Eventually.Get(() => Task.FromResult(load.Unavailable - before), n => n >= 20, TimeSpan.FromSeconds(60), "actions to be answered 503 on a full disk");
+            duringFull = load.Unavailable - before;
+            using var probe = new HttpClient { BaseAddress = host.BaseAddress };
+            using var answer = await probe.GetAsync("/health/ready");
+            ready = $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}";
+            disk.Free();
+        }, At: 0.05));
+
+        output.WriteLine($"{load.Done} actions acknowledged; {duringFull} answers of 503 while the disk was full; /health/ready said {ready}");
+        Assert.True(duringFull >= 20);
+        // Readiness warns (Degraded) but stays 200: reads still work while writes wait for space.
+        Assert.Contains("\"storage\":{\"status\":\"Degraded\"}", ready, StringComparison.Ordinal);
+        await load.AssertConsistentAsync(async () =>
+        {
+            await using var db = new AomoriReform.Workflows.Persistence.SqliteReformDbContext(AomoriReform.Workflows.Persistence.PersistenceExtensions.ConfigureSqlite(
+                new DbContextOptionsBuilder<AomoriReform.Workflows.Persistence.SqliteReformDbContext>(), $"Data Source={Path.Combine(disk.Path, "aomori-reform.db")}").Options);
+            return await db.OutboxMessages.CountAsync(m => m.SentAt == null);
+        });
+    }
+
+    [Fact]
     public async Task Three_hosts_share_the_load_one_is_killed_and_the_others_carry_on()
     {
         await using var database = await TestDatabase.CreateAsync(Profile.Production);
