@@ -69,6 +69,31 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clock_that_jumps_a_week_forward_and_then_an_hour_back_sends_each_reminder_once()
+    {
+        var tasks = await services.Db(db => db.WorkTasks.CountAsync());
+        // 10:00 in Japan 14 days before the due date: that reminder.
+        var at = new DateTimeOffset(Due.AddDays(-14).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero);
+        services.Time.SetUtcNow(at);
+        Assert.Equal(tasks, await Sweep());
+
+        // A week forward in one jump: the 7-days-before reminder, once.
+        services.Time.SetUtcNow(at.AddDays(7));
+        Assert.Equal(tasks, await Sweep());
+
+        // An hour back (a corrected clock): nothing is sent again, nothing new is due.
+        services.Time.AdjustTime(at.AddDays(7).AddHours(-1));
+        Assert.Equal(0, await Sweep());
+
+        // Forward past the due date: the rest, once.
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(9).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+        Assert.Equal(tasks * 3, await Sweep());
+        services.Time.AdjustTime(new DateTimeOffset(Due.AddDays(9).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+        Assert.Equal(0, await Sweep());
+        Assert.Equal(tasks * 5, await services.Db(db => db.SentReminders.CountAsync()));
+    }
+
+    [Fact]
     public async Task Nothing_goes_out_before_its_time_and_a_second_sweep_sends_nothing_new()
     {
         services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(-15).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
