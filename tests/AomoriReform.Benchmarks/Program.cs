@@ -49,6 +49,13 @@ var environment = new Dictionary<string, string>
     ["Logging__LogLevel__Default"] = "Warning",
     ["ConnectionStrings__RabbitMq"] = embedded ? string.Empty : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } rabbit ? rabbit : "amqp://guest:guest@127.0.0.1:5672/",
 };
+if (scenario == "soak")
+{
+    // Retention as a long-running installation has it, compressed into the hour: the soak shows the tables level off.
+    environment["Outbox__Retention"] = options.Get("retention", "00:10:00");
+    environment["Outbox__RetentionSchedule"] = "*/5 * * * *";
+}
+
 string? benchPostgres = null;
 string? dataDirectory = null;
 if (embedded)
@@ -184,6 +191,12 @@ try
         return;
     }
 
+    if (scenario == "soak")
+    {
+        await SoakAsync();
+        return;
+    }
+
     // The chain: each client takes a report and submits, approves and accepts it. A warm-up run of the
     // same load comes first and is not counted: a host serves for months, so its steady state, after
     // the JIT has tiered the hot paths up, is the figure that matters (the warm-up's own rate is printed).
@@ -289,17 +302,12 @@ try
     Console.WriteLine($"host peak working set: {process.PeakWorkingSet64 / (1024 * 1024)} MB");
     figures["host_peak_mb"] = process.PeakWorkingSet64 / (1024 * 1024);
 
-    // A fixed arrival rate (open loop): a chain starts every 3/rate seconds whatever the host's
-    // answers, so slow answers show as latency instead of slowing the load. Every action's
+    // A fixed arrival rate (open loop): a chain starts every (its actions)/rate seconds whatever the
+    // host's answers, so slow answers show as latency instead of slowing the load. Every action's
     // latency counts; every fifth action also waits for the projection to show it (commit-to-rollup lag).
-    async Task SteadyAsync()
+    async Task<(double[] Latencies, double[] Lags, int Errors, double Elapsed, double Cpu)> OpenLoopAsync(
+        double rate, double runSeconds, Func<(Guid Id, string Section, int Version)?> nextChain, (string Action, string Who)[] chain, Action<(Guid Id, string Section, int Version)> after)
     {
-        var rate = double.Parse(options.Get("rate", "100"), CultureInfo.InvariantCulture);
-        if (warmup > 0)
-        {
-            await ChainAsync(warmup);
-        }
-
         var latencies = new ConcurrentBag<double>();
         var lagSamples = new ConcurrentBag<double>();
         var errors = 0;
@@ -308,8 +316,8 @@ try
         var clock = Stopwatch.StartNew();
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
-        var interval = TimeSpan.FromSeconds(3 / rate);
-        while (clock.Elapsed < TimeSpan.FromSeconds(seconds) && reports.TryDequeue(out var report))
+        var interval = TimeSpan.FromSeconds(chain.Length / rate);
+        while (clock.Elapsed < TimeSpan.FromSeconds(runSeconds) && nextChain() is { } report)
         {
             var due = interval * started++;
             if (due > clock.Elapsed)
@@ -319,10 +327,12 @@ try
 
             chains.Add(Task.Run(async () =>
             {
-                foreach (var (action, who, version) in new[] { ("submit", $"{report.Section}.staff", 1), ("approve", $"{report.Section}.chief", 2), ("accept", "hq.reviewer", 3) })
+                var version = report.Version;
+                foreach (var (action, role) in chain)
                 {
+                    var who = role == "hq" ? "hq.reviewer" : $"{report.Section}.{role}";
                     var begun = Stopwatch.GetTimestamp();
-                    using var response = await Send(HttpMethod.Post, $"/api/reports/{report.Id}/{action}", $"{who}@demo.local", new { version });
+                    using var response = await Send(HttpMethod.Post, $"/api/reports/{report.Id}/{action}", $"{who}@demo.local", new { version, comment = "確認しました" });
                     var answered = Stopwatch.GetTimestamp();
                     latencies.Add(Stopwatch.GetElapsedTime(begun, answered).TotalMilliseconds);
                     if (!response.IsSuccessStatusCode)
@@ -331,9 +341,10 @@ try
                         return;
                     }
 
+                    version++;
                     if ((latencies.Count % 5) == 0)
                     {
-                        while (await ProjectedVersion(report.Id) < version + 1 && Stopwatch.GetElapsedTime(answered) < TimeSpan.FromSeconds(10))
+                        while (await ProjectedVersion(report.Id) < version && Stopwatch.GetElapsedTime(answered) < TimeSpan.FromSeconds(10))
                         {
                             await Task.Delay(5);
                         }
@@ -341,16 +352,30 @@ try
                         lagSamples.Add(Stopwatch.GetElapsedTime(answered).TotalMilliseconds);
                     }
                 }
+
+                after((report.Id, report.Section, version));
             }));
         }
 
         await Task.WhenAll(chains);
         var elapsedSeconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        var sortedLatencies = latencies.Order().ToArray();
-        var sortedLags = lagSamples.Order().ToArray();
-        static double At(double[] values, double p) => values.Length == 0 ? 0 : values[Math.Min(values.Length - 1, (int)(p * values.Length))];
+        return (latencies.Order().ToArray(), lagSamples.Order().ToArray(), errors, elapsedSeconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds);
+    }
+
+    static double At(double[] values, double p) => values.Length == 0 ? 0 : values[Math.Min(values.Length - 1, (int)(p * values.Length))];
+
+    (Guid Id, string Section, int Version)? NextFresh() => reports.TryDequeue(out var r) ? (r.Id, r.Section, 1) : null;
+
+    async Task SteadyAsync()
+    {
+        var rate = double.Parse(options.Get("rate", "100"), CultureInfo.InvariantCulture);
+        if (warmup > 0)
+        {
+            await ChainAsync(warmup);
+        }
+
+        var (sortedLatencies, sortedLags, errors, elapsedSeconds, cpu) = await OpenLoopAsync(rate, seconds, NextFresh, [("submit", "staff"), ("approve", "chief"), ("accept", "hq")], _ => { });
         Console.WriteLine($"steady load: {sortedLatencies.Length} actions at {rate:F0} actions/s offered ({sortedLatencies.Length / elapsedSeconds:F0} served), {errors} errors; latency p50 {At(sortedLatencies, 0.5):F1} ms, p95 {At(sortedLatencies, 0.95):F1} ms, p99 {At(sortedLatencies, 0.99):F1} ms, max {At(sortedLatencies, 1):F1} ms");
         Console.WriteLine($"commit-to-rollup lag under the load: p50 {At(sortedLags, 0.5):F0} ms, p99 {At(sortedLags, 0.99):F0} ms over {sortedLags.Length} actions");
         Console.WriteLine($"host CPU: {cpu * 1000 / Math.Max(1, sortedLatencies.Length):F2} ms per action, {cpu / elapsedSeconds * 100:F0}% of one core");
@@ -363,6 +388,70 @@ try
         figures["lag_p50_ms"] = Math.Round(At(sortedLags, 0.5));
         figures["lag_p99_ms"] = Math.Round(At(sortedLags, 0.99));
         figures["host_cpu_ms_per_action"] = Math.Round(cpu * 1000 / Math.Max(1, sortedLatencies.Length), 2);
+        process.Refresh();
+        figures["host_peak_mb"] = process.PeakWorkingSet64 / (1024 * 1024);
+    }
+
+    // The soak: a fixed rate (50 actions/s) for an hour, in windows (5 min), each window printing its
+    // latency, the host's working set and the sizes of the outbox and processed-message tables. The
+    // load is the 差戻し loop (staff submits, the section chief sends it back, again and again) over
+    // every report, so an hour needs no more reports than a check-in holds; it runs the same action,
+    // journal, outbox, projection and notification paths as the approval chain. The host runs the
+    // retention job every 5 minutes with a 10-minute retention, so bounded tables show as a plateau.
+    async Task SoakAsync()
+    {
+        var rate = double.Parse(options.Get("rate", "50"), CultureInfo.InvariantCulture);
+        var window = double.Parse(options.Get("window", "300"), CultureInfo.InvariantCulture);
+        var cycle = new ConcurrentQueue<(Guid Id, string Section, int Version)>(reports.Select(r => (r.Id, r.Section, 1)));
+        (Guid Id, string Section, int Version)? NextCycle() => cycle.TryDequeue(out var r) ? r : null;
+        void Again((Guid Id, string Section, int Version) report) => cycle.Enqueue(report);
+        (string, string)[] returnLoop = [("submit", "staff"), ("return", "chief")];
+        if (warmup > 0)
+        {
+            await OpenLoopAsync(rate, warmup, NextCycle, returnLoop, Again);
+        }
+
+        var rows = new List<Dictionary<string, object>>();
+        var total = Stopwatch.StartNew();
+        var all = new List<double>();
+        var allErrors = 0;
+        while (total.Elapsed.TotalSeconds < seconds - 1)
+        {
+            var (latencies, lags, errors, elapsed, cpu) = await OpenLoopAsync(rate, Math.Min(window, seconds - total.Elapsed.TotalSeconds), NextCycle, returnLoop, Again);
+            all.AddRange(latencies);
+            allErrors += errors;
+            process.Refresh();
+            var row = new Dictionary<string, object>
+            {
+                ["minute"] = Math.Round(total.Elapsed.TotalMinutes, 1),
+                ["actions"] = latencies.Length,
+                ["errors"] = errors,
+                ["p50_ms"] = Math.Round(At(latencies, 0.5), 1),
+                ["p99_ms"] = Math.Round(At(latencies, 0.99), 1),
+                ["lag_p99_ms"] = Math.Round(At(lags, 0.99)),
+                ["host_mb"] = process.WorkingSet64 / (1024 * 1024),
+                ["host_cpu_ms_per_action"] = Math.Round(cpu * 1000 / Math.Max(1, latencies.Length), 2),
+                ["outbox_rows"] = await CountRows("outbox_messages"),
+                ["outbox_unsent"] = await CountRows("outbox_messages WHERE sent_at IS NULL"),
+                ["processed_rows"] = await CountRows("processed_messages"),
+            };
+            rows.Add(row);
+            Console.WriteLine("soak " + string.Join(", ", row.Select(p => $"{p.Key} {p.Value}")));
+        }
+
+        all.Sort();
+        var first = rows[0];
+        var last = rows[^1];
+        var drift = (double)last["p99_ms"] / Math.Max(0.1, (double)first["p99_ms"]);
+        var growth = (long)last["host_mb"] - (long)first["host_mb"];
+        Console.WriteLine($"soak: {all.Count} actions at {rate:F0}/s offered over {total.Elapsed.TotalMinutes:F0} min, {allErrors} errors; p99 {At(all.ToArray(), 0.99):F1} ms; p99 first window {first["p99_ms"]} ms, last {last["p99_ms"]} ms (x{drift:F2}); working set first window {first["host_mb"]} MB, last {last["host_mb"]} MB ({growth:+0;-0} MB); outbox rows max {rows.Max(r => (long)r["outbox_rows"])}, last {last["outbox_rows"]}; processed rows max {rows.Max(r => (long)r["processed_rows"])}, last {last["processed_rows"]}");
+        figures["rate_offered"] = rate;
+        figures["actions"] = all.Count;
+        figures["errors"] = allErrors;
+        figures["p99_ms"] = Math.Round(At(all.ToArray(), 0.99), 1);
+        figures["p99_drift"] = Math.Round(drift, 2);
+        figures["host_mb_growth"] = growth;
+        figures["windows"] = rows;
         process.Refresh();
         figures["host_peak_mb"] = process.PeakWorkingSet64 / (1024 * 1024);
     }
@@ -452,22 +541,24 @@ static async Task PagesAsync(
     await Measure(2026, $"{reports:N0} reports in FY2026", "large");
 }
 
-async Task<int> AcceptedInProjection()
+async Task<long> CountRows(string tableAndCondition)
 {
-    const string Sql = "SELECT count(*) FROM report_projections WHERE status = 'Accepted'";
+    var sql = $"SELECT count(*) FROM {tableAndCondition}";
     if (embedded)
     {
         await using var sqlite = new SqliteConnection($"Data Source={Path.Combine(dataDirectory!, "aomori-reform.db")};Mode=ReadOnly");
         await sqlite.OpenAsync();
-        await using var count = new SqliteCommand(Sql, sqlite);
-        return Convert.ToInt32(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        await using var count = new SqliteCommand(sql, sqlite);
+        return Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     await using var connection = new NpgsqlConnection(benchPostgres);
     await connection.OpenAsync();
-    await using var command = new NpgsqlCommand(Sql, connection);
-    return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    await using var command = new NpgsqlCommand(sql, connection);
+    return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
 }
+
+async Task<int> AcceptedInProjection() => (int)await CountRows("report_projections WHERE status = 'Accepted'");
 
 async Task<int> ProjectedVersion(Guid reportId)
 {

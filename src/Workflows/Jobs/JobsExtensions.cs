@@ -1,5 +1,6 @@
 using AomoriReform.Workflows.Calendar;
 using AomoriReform.Workflows.Hosting;
+using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Persistence;
 using System.Linq.Expressions;
 using Hangfire;
@@ -51,7 +52,13 @@ public static class JobsExtensions
         });
         builder.Services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         builder.Services.AddSingleton<IStartupTask, RecurringJobsRegistration>();
-        builder.Services.AddRecurringJob<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), Cron.Daily(3));
+        var retention = builder.Configuration["Outbox:RetentionSchedule"] is { Length: > 0 } schedule ? schedule.Trim() : OutboxOptions.DefaultRetentionSchedule;
+        if (retention.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+        {
+            throw new ReformConfigurationException("Outbox:RetentionSchedule", "must be a cron expression of five fields, such as 0 3 * * * (daily at 03:00 Japan time)");
+        }
+
+        builder.Services.AddRecurringJob<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), retention);
         return builder;
     }
 

@@ -19,8 +19,13 @@ public sealed class OutboxOptions
     /// <summary>False keeps this host from publishing (rows wait for a host that does); for operations and tests.</summary>
     public bool DispatcherEnabled { get; set; } = true;
 
-    /// <summary>Sent rows older than this are deleted by the retention job.</summary>
+    /// <summary>Sent rows, and the consumers' records of processed messages, older than this are deleted by the retention job.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>When the retention job runs: a cron expression in Japan time (default daily at 03:00).</summary>
+    public string RetentionSchedule { get; set; } = DefaultRetentionSchedule;
+
+    public const string DefaultRetentionSchedule = "0 3 * * *";
 
     /// <summary>
     /// In-memory bus only: a row published this long ago whose consumers have not all recorded it

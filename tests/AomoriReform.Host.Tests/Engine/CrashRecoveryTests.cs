@@ -28,12 +28,8 @@ public sealed class CrashRecoveryTests
         }, database);
     }
 
-    /// <summary>
-    /// The same on PostgreSQL and RabbitMQ with durable quorum queues, as production runs it. Outside
-    /// the default test run for its minute (<c>bash infra/test.sh --long</c> runs it).
-    /// </summary>
+    /// <summary>The same on PostgreSQL and RabbitMQ with durable quorum queues, as production runs it.</summary>
     [Fact]
-    [Trait("Category", "Long")]
     public async Task Rollups_converge_after_the_production_host_is_killed_twice_under_load()
     {
         await using var database = await TestDatabase.CreateAsync(Profile.Production);
