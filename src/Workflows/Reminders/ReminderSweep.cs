@@ -27,6 +27,9 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
     public const int SecondEscalationDays = 7;
     private static readonly TimeOnly ReminderHour = new(9, 0);
 
+    /// <summary>How many reminders one transaction records: a sweep after a deadline sends thousands.</summary>
+    public const int BatchSize = 100;
+
     private sealed record Due(WorkTask Task, ProgressReport Report, NotificationKind Kind, int Key, DateTime At);
 
     [AutomaticRetry(Attempts = 3)]
@@ -82,34 +85,87 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
             }
         }
 
+        // What every message needs is read once per run, not once per message: the measures' titles
+        // and each distinct set of recipients.
+        var measureIds = due.Select(d => d.Report.MeasureId).Distinct().ToList();
+        var titles = await db.Measures.AsNoTracking().Where(m => measureIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Title, cancellationToken);
+        var recipients = new Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>>();
         var done = 0;
-        foreach (var item in due.OrderBy(d => d.At))
+        foreach (var batch in due.OrderBy(d => d.At).Chunk(BatchSize))
         {
-            if (await SendAsync(item, now, cancellationToken))
-            {
-                done++;
-            }
+            done += await SendAsync(batch, now, titles, recipients, cancellationToken);
         }
 
         return done;
     }
 
-    /// <summary>Records and sends one reminder or escalation in one transaction; false if another sweep sent it first.</summary>
-    private async Task<bool> SendAsync(Due item, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records and sends a batch of reminders and escalations in one transaction; returns how many
+    /// it sent. When another sweep (another host) recorded some of them first, the transaction
+    /// fails on their keys; those are left out and the rest is tried again.
+    /// </summary>
+    private async Task<int> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
+        Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>> recipients, CancellationToken cancellationToken)
+    {
+        var pending = batch.ToList();
+        while (pending.Count > 0)
+        {
+            foreach (var item in pending)
+            {
+                await AddAsync(item, now, titles, recipients, cancellationToken);
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                // Nothing stays tracked: every later SaveChanges would scan what an earlier one saved.
+                db.ChangeTracker.Clear();
+                return pending.Count;
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                var taskIds = pending.Select(p => p.Task.Id).ToList();
+                var recorded = (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))
+                    .Select(s => (s.TaskId, s.Kind, s.Key))
+                    .ToHashSet();
+                var rest = pending.Where(p => !recorded.Contains((p.Task.Id, p.Kind, p.Key))).ToList();
+                if (rest.Count == pending.Count)
+                {
+                    // Not a race with another sweep.
+                    throw;
+                }
+
+                pending = rest;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event.</summary>
+    private async Task AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
+        Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>> recipientCache, CancellationToken cancellationToken)
     {
         var (task, report) = (item.Task, item.Report);
-        var title = await db.Measures.Where(m => m.Id == report.MeasureId).Select(m => m.Title).SingleAsync(cancellationToken);
+        var title = titles.GetValueOrDefault(report.MeasureId, string.Empty);
         var label = new FiscalYear(report.FiscalYear).ReiwaLabel;
         var due = task.DueDate.ToString("yyyy/MM/dd", System.Globalization.CultureInfo.InvariantCulture);
         var (role, section, department) = item.Kind == NotificationKind.Reminder
             ? (task.AssigneeRole, task.AssigneeSectionCode, task.AssigneeDepartmentCode)
             : item.Key == 1 ? (Role.SectionChief, report.SectionCode, (string?)null) : (Role.HqReviewer, null, null);
-        var recipients = task.Kind == WorkTaskKind.PostReview
-            ? await db.Users.AsNoTracking().Where(u => u.IsActive && u.Id == task.AssigneeUserId).Select(u => u.Id).ToListAsync(cancellationToken)
-            : await db.Users.AsNoTracking()
-                .Where(u => u.IsActive && u.Role == role && (section == null || u.SectionCode == section) && (department == null || u.DepartmentCode == department))
-                .Select(u => u.Id)
-                .ToListAsync(cancellationToken);
+        var audience = task.Kind == WorkTaskKind.PostReview ? ((Role?)null, (string?)null, (string?)null, task.AssigneeUserId) : (role, section, department, (string?)null);
+        if (!recipientCache.TryGetValue(audience, out var recipients))
+        {
+            recipients = task.Kind == WorkTaskKind.PostReview
+                ? await db.Users.AsNoTracking().Where(u => u.IsActive && u.Id == task.AssigneeUserId).Select(u => u.Id).ToListAsync(cancellationToken)
+                : await db.Users.AsNoTracking()
+                    .Where(u => u.IsActive && u.Role == role && (section == null || u.SectionCode == section) && (department == null || u.DepartmentCode == department))
+                    .Select(u => u.Id)
+                    .ToListAsync(cancellationToken);
+            recipientCache[audience] = recipients;
+        }
+
         var text = task.Kind == WorkTaskKind.PostReview
             ? $"【後閲】{label} {report.MeasureCode} {title}：代理の方が決裁しました。内容を確認してください（期限 {due}）"
             : item.Kind == NotificationKind.Reminder
@@ -140,18 +196,6 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
                 TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
                 Level = item.Key, EscalatedToRole = role.ToString(), Recipients = recipients.Count, At = now,
             }, report.Id.ToString("N"));
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            // Another sweep (another host) recorded this one first.
-            db.ChangeTracker.Clear();
-            return false;
         }
     }
 }

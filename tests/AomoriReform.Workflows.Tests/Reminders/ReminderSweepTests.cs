@@ -94,6 +94,25 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_sweeps_at_once_after_the_deadline_send_every_reminder_once_in_batches()
+    {
+        var tasks = await services.Db(db => db.WorkTasks.CountAsync());
+        // Nine days after the due date every task owes all five; more than a batch of them.
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(9).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+        Assert.True(tasks * 5 > ReminderSweep.BatchSize, $"{tasks * 5} reminders fit in one batch");
+
+        var sent = await Task.WhenAll(Sweep(), Sweep(), Sweep());
+
+        Assert.Equal(tasks * 5, sent.Sum());
+        Assert.Equal(tasks * 5, await services.Db(db => db.SentReminders.CountAsync()));
+        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+        Assert.Equal(0, await services.Db(db => db.Notifications.GroupBy(n => new { n.UserId, n.ReportId, n.Text }).CountAsync(g => g.Count() > 1)));
+        var hq = await services.Db(db => db.Users.Where(u => u.Email == "hq@pref.example.jp").Select(u => u.Id).SingleAsync());
+        Assert.Equal(tasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == hq && n.Kind == NotificationKind.Escalation)));
+        Assert.Equal(0, await Sweep());
+    }
+
+    [Fact]
     public async Task Nothing_goes_out_before_its_time_and_a_second_sweep_sends_nothing_new()
     {
         services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(-15).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
