@@ -204,6 +204,7 @@ public static class OpenApiContract
         }
 
         errors[500] = "An unexpected error; the details are in the server's log, never in the answer.";
+        errors[503] = "The database is unavailable for a moment (a restart, a failover, a full disk). Nothing was changed: try again after the seconds `Retry-After` says, with the same `Idempotency-Key` where the operation takes one.";
 
         foreach (var (status, text) in errors)
         {
@@ -265,7 +266,7 @@ public static class OpenApiContract
                 [ProblemMediaType] = new() { Schema = new OpenApiSchemaReference(status == 400 ? ValidationProblem : Problem, document) },
             },
         };
-        if (status == 429)
+        if (status is 429 or 503)
         {
             response.Headers = new Dictionary<string, IOpenApiHeader>
             {

@@ -52,14 +52,24 @@ public static class JobsExtensions
         });
         builder.Services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         builder.Services.AddSingleton<IStartupTask, RecurringJobsRegistration>();
-        var retention = builder.Configuration["Outbox:RetentionSchedule"] is { Length: > 0 } schedule ? schedule.Trim() : OutboxOptions.DefaultRetentionSchedule;
-        if (retention.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+        builder.Services.AddRecurringJob<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None),
+            builder.Schedule("Outbox:RetentionSchedule", OutboxOptions.DefaultRetentionSchedule));
+        return builder;
+    }
+
+    /// <summary>
+    /// A recurring job's schedule from a setting, or the default: a cron expression of five fields
+    /// (six with seconds first) in Japan time; anything else stops the start with the setting named.
+    /// </summary>
+    public static string Schedule(this IHostApplicationBuilder builder, string key, string defaultCron)
+    {
+        var cron = builder.Configuration[key] is { Length: > 0 } configured ? configured.Trim() : defaultCron;
+        if (cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
         {
-            throw new ReformConfigurationException("Outbox:RetentionSchedule", "must be a cron expression of five fields, such as 0 3 * * * (daily at 03:00 Japan time)");
+            throw new ReformConfigurationException(key, $"must be a cron expression of five fields in Japan time, such as {defaultCron}");
         }
 
-        builder.Services.AddRecurringJob<OutboxRetentionJob>(OutboxRetentionJob.Id, job => job.RunAsync(CancellationToken.None), retention);
-        return builder;
+        return cron;
     }
 
     /// <summary>

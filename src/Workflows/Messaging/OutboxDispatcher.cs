@@ -22,9 +22,11 @@ public sealed class OutboxOptions
     /// <summary>Sent rows, and the consumers' records of processed messages, older than this are deleted by the retention job.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>When the retention job runs: a cron expression in Japan time (default daily at 03:00).</summary>
-    public string RetentionSchedule { get; set; } = DefaultRetentionSchedule;
-
+    /// <summary>
+    /// When the retention job runs unless <c>Outbox:RetentionSchedule</c> says otherwise: a cron
+    /// expression in Japan time. The setting is read where the recurring jobs are registered,
+    /// before options exist.
+    /// </summary>
     public const string DefaultRetentionSchedule = "0 3 * * *";
 
     /// <summary>

@@ -4,7 +4,6 @@ using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
-using AomoriReform.Workflows.Reports;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,13 +23,19 @@ namespace AomoriReform.Workflows.Reminders;
 public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, ClosedDays closedDays)
 {
     public const string Id = "reminder-sweep";
+
+    /// <summary>Every 15 minutes; <c>Reminders:SweepSchedule</c> changes it.</summary>
+    public const string DefaultSchedule = "*/15 * * * *";
     public const int SecondEscalationDays = 7;
     private static readonly TimeOnly ReminderHour = new(9, 0);
 
     /// <summary>How many reminders one transaction records: a sweep after a deadline sends thousands.</summary>
     public const int BatchSize = 100;
 
-    private sealed record Due(WorkTask Task, ProgressReport Report, NotificationKind Kind, int Key, DateTime At);
+    private sealed record Due(WorkTask Task, ReportFacts Report, NotificationKind Kind, int Key, DateTime At);
+
+    // What a reminder says of its report: a sweep after a deadline reads tens of thousands, so not their content.
+    private sealed record ReportFacts(Guid Id, Guid MeasureId, string MeasureCode, string SectionCode, int FiscalYear, string Status, string RouteName, int RouteVersion);
 
     [AutomaticRetry(Attempts = 3)]
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -40,7 +45,8 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         var horizon = today.AddDays(31);
         var candidates = await db.WorkTasks.AsNoTracking()
             .Where(t => t.State == WorkTaskState.Open && t.DueDate <= horizon)
-            .Join(db.ProgressReports.AsNoTracking(), t => t.ReportId, r => r.Id, (t, r) => new { Task = t, Report = r })
+            .Join(db.ProgressReports.AsNoTracking(), t => t.ReportId, r => r.Id,
+                (t, r) => new { Task = t, Report = new ReportFacts(r.Id, r.MeasureId, r.MeasureCode, r.SectionCode, r.FiscalYear, r.Status, r.RouteName, r.RouteVersion) })
             .ToListAsync(cancellationToken);
         var taskIds = candidates.Select(c => c.Task.Id).ToList();
         var sent = (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))

@@ -11,7 +11,8 @@ public static class RemindersExtensions
     {
         builder.Services.AddScoped<NotificationInbox>();
         builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
-        builder.Services.AddRecurringJob<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None), "*/15 * * * *");
+        builder.Services.AddRecurringJob<ReminderSweep>(ReminderSweep.Id, job => job.RunAsync(CancellationToken.None),
+            builder.Schedule("Reminders:SweepSchedule", ReminderSweep.DefaultSchedule));
         builder.Services.AddRecurringJob<MailNotificationsJob>(MailNotificationsJob.Id, job => job.RunAsync(CancellationToken.None), Hangfire.Cron.Minutely());
         return builder;
     }

@@ -125,6 +125,8 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         try
         {
             var environment = Environment(database.PostgresConnectionString!, TestServices.RabbitMq, prefix, quorum: true);
+            // Every host's Hangfire runs the reminder sweep every five seconds through the load.
+            environment["Reminders__SweepSchedule"] = "*/5 * * * * *";
             var hosts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RunningHost.StartAsync(environment)));
             try
             {
@@ -181,6 +183,31 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await restarted.GetAsync("/api/me")).StatusCode);
         await using var check = database.CreateContext();
         Assert.Equal(1, await check.CheckIns.CountAsync());
+        await EachEscalationOnceAsync(database, output);
+    }
+
+    /// <summary>
+    /// The check-in fell due in May 2026, so every staff task it opened owes both escalations; the
+    /// three hosts' sweeps, every five seconds from their start, sent each once: one record, one
+    /// event and its notifications each; and every task open now and long overdue has both.
+    /// </summary>
+    private static async Task EachEscalationOnceAsync(TestDatabase database, ITestOutputHelper output)
+    {
+        await using var db = database.CreateContext();
+        // Tasks of a later step fall due some days after they open; two weeks past due, both escalations are owed.
+        var longOverdue = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-14);
+        var openTasks = await db.WorkTasks.Where(t => t.State == AomoriReform.Workflows.Engine.WorkTaskState.Open && t.DueDate < longOverdue).Select(t => t.Id).ToListAsync();
+        await Eventually.Get(
+            () => db.SentReminders.CountAsync(s => openTasks.Contains(s.TaskId) && s.Kind == AomoriReform.Workflows.Reminders.NotificationKind.Escalation),
+            n => n == 2 * openTasks.Count, TimeSpan.FromSeconds(60), $"both escalations of the {openTasks.Count} open tasks");
+        var records = await db.SentReminders.CountAsync(s => s.Kind == AomoriReform.Workflows.Reminders.NotificationKind.Escalation);
+        var events = await db.OutboxMessages.Where(m => m.MessageType.EndsWith(".TaskEscalated")).Select(m => m.Payload).ToListAsync();
+        var recipients = events.Sum(e => System.Text.Json.JsonDocument.Parse(e).RootElement.GetProperty("recipients").GetInt32());
+        var notifications = await db.Notifications.CountAsync(n => n.Kind == AomoriReform.Workflows.Reminders.NotificationKind.Escalation);
+        output.WriteLine($"reminder sweeps on three hosts: {records} escalations of {await db.SentReminders.Select(s => s.TaskId).Distinct().CountAsync()} tasks, {events.Count} events, {notifications} notifications; {openTasks.Count} tasks open at the end and long overdue");
+        Assert.True(records > 2 * openTasks.Count, $"{records} escalations: the sweeps did not run during the load");
+        Assert.Equal(records, events.Count);
+        Assert.Equal(recipients, notifications);
     }
 
     private static async Task BrokerStoppedAsync(TimeSpan outage, ITestOutputHelper output)

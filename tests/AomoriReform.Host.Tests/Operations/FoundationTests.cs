@@ -162,6 +162,8 @@ public sealed class StartupTests
     [InlineData("Telemetry__OtlpEndpoint", "collector:4317", "Telemetry:OtlpEndpoint")]
     [InlineData("Telemetry__OtlpProtocol", "udp", "Telemetry:OtlpProtocol")]
     [InlineData("Messaging__QuorumQueues", "yes", "Messaging:QuorumQueues")]
+    [InlineData("Outbox__RetentionSchedule", "daily", "Outbox:RetentionSchedule")]
+    [InlineData("Reminders__SweepSchedule", "*/15 * * *", "Reminders:SweepSchedule")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_it(string variable, string value, string key)
     {
         var (exitCode, output, error) = await RunHostAsync(new() { [variable] = value, ["ASPNETCORE_ENVIRONMENT"] = "Production" });
