@@ -346,7 +346,7 @@ try
                     {
                         while (await ProjectedVersion(report.Id) < version && Stopwatch.GetElapsedTime(answered) < TimeSpan.FromSeconds(10))
                         {
-                            await Task.Delay(5);
+                            await Task.Delay(10);
                         }
 
                         lagSamples.Add(Stopwatch.GetElapsedTime(answered).TotalMilliseconds);
@@ -571,7 +571,9 @@ async Task<int> ProjectedVersion(Guid reportId)
         return Convert.ToInt32(await query.ExecuteScalarAsync() ?? 0, CultureInfo.InvariantCulture);
     }
 
-    await using var connection = new NpgsqlConnection(benchPostgres);
+    // The probes share a few connections of their own: when the lag grows, hundreds of waiting probes
+    // must not take the database's connection slots from the host they measure.
+    await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(benchPostgres) { MaxPoolSize = 8 }.ConnectionString);
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand("SELECT version FROM report_projections WHERE report_id = @id", connection);
     command.Parameters.AddWithValue("id", reportId);
