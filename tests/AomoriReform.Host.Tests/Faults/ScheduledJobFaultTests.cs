@@ -27,7 +27,7 @@ public sealed class ScheduledJobFaultTests(ITestOutputHelper output)
             events = await db.OutboxMessages.CountAsync();
         }
 
-        await KillWhileBlockedAsync(database, environment, "yearly-check-in", "progress_reports");
+        await KillWhileBlockedAsync(database, environment, "yearly-check-in", "progress_reports", "LOCK TABLE progress_reports IN SHARE MODE");
         await using (var db = database.CreateContext())
         {
             Assert.Equal(0, await db.CheckIns.CountAsync());
@@ -63,7 +63,11 @@ public sealed class ScheduledJobFaultTests(ITestOutputHelper output)
             openTasks = await db.WorkTasks.CountAsync(t => t.State == WorkTaskState.Open);
         }
 
-        var sentBeforeKill = await KillWhileBlockedAsync(database, environment, "reminder-sweep", "sent_reminders", afterRows: 5);
+        // The sweep records its escalations in batches, every first escalation before any second. A second
+        // escalation recorded by an open transaction of the test's own makes the sweep wait on that key in a
+        // later batch, after its first batch committed.
+        var sentBeforeKill = await KillWhileBlockedAsync(database, environment, "reminder-sweep", "sent_reminders",
+            "INSERT INTO sent_reminders (task_id, kind, key, sent_at) SELECT id, 'Escalation', 2, now() FROM work_tasks WHERE state = 'Open' ORDER BY id LIMIT 1");
         Assert.InRange(sentBeforeKill, 5, (2 * openTasks) - 1);
 
         // Run again, twice at once (two hosts' sweeps): the rest is sent, nothing twice.
@@ -84,31 +88,30 @@ public sealed class ScheduledJobFaultTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Starts the job; once it has written <paramref name="afterRows"/> rows of <paramref name="table"/>,
-    /// locks the table against writes, waits until the job waits on that lock inside its transaction,
-    /// kills it (SIGKILL), and releases the lock. Returns the rows the table held at the kill.
+    /// Blocks the job's next write before it starts (<paramref name="block"/> runs in a transaction
+    /// held open), starts the job, waits until it waits on that lock inside its transaction, kills it
+    /// (SIGKILL), and rolls the block back. Returns the committed rows of <paramref name="table"/> at the kill.
     /// </summary>
-    private async Task<int> KillWhileBlockedAsync(TestDatabase database, Dictionary<string, string> environment, string job, string table, int afterRows = 0)
+    private async Task<int> KillWhileBlockedAsync(TestDatabase database, Dictionary<string, string> environment, string job, string table, string block)
     {
-        using var process = HostProcess.Start(environment, "run-job", "--job", job);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         await using var locker = new NpgsqlConnection(database.PostgresConnectionString);
         await locker.OpenAsync();
-        await Eventually.Get(() => ScalarAsync(locker, $"SELECT count(*) FROM {table}"), n => n >= afterRows || process.HasExited, TimeSpan.FromSeconds(60), $"{job} to write {afterRows} rows of {table}");
         await using var transaction = await locker.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand($"LOCK TABLE {table} IN SHARE MODE", locker, transaction))
+        await using (var take = new NpgsqlCommand(block, locker, transaction))
         {
             await take.ExecuteNonQueryAsync();
         }
 
+        using var process = HostProcess.Start(environment, "run-job", "--job", job);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         // Asked on another connection: inside a transaction the statistics views answer from one snapshot.
         const string Waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND xact_start IS NOT NULL";
         await using var watcher = new NpgsqlConnection(database.PostgresConnectionString);
         await watcher.OpenAsync();
         await Eventually.Get(() => ScalarAsync(watcher, Waiting), n => n > 0 || process.HasExited, TimeSpan.FromSeconds(60), $"{job} to wait on the lock");
         Assert.False(process.HasExited, $"{job} ended before it could be stopped midway: {await stdout}{await stderr}");
-        var rows = await ScalarAsync(locker, $"SELECT count(*) FROM {table}", transaction);
+        var rows = await ScalarAsync(watcher, $"SELECT count(*) FROM {table}");
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
         await transaction.RollbackAsync();
