@@ -6,6 +6,7 @@ using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Recipients = System.Collections.Generic.Dictionary<(AomoriReform.Workflows.Organisation.Role? Role, string? Section, string? Department, string? User), System.Collections.Generic.List<string>>;
 
 namespace AomoriReform.Workflows.Reminders;
 
@@ -49,8 +50,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
                 (t, r) => new { Task = t, Report = new ReportFacts(r.Id, r.MeasureId, r.MeasureCode, r.SectionCode, r.FiscalYear, r.Status, r.RouteName, r.RouteVersion) })
             .ToListAsync(cancellationToken);
         var taskIds = candidates.Select(c => c.Task.Id).ToList();
-        var sent = (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))
-            .Select(s => (s.TaskId, s.Kind, s.Key)).ToHashSet();
+        var sent = await RecordedAsync(taskIds, cancellationToken);
 
         var due = new List<Due>();
         foreach (var (task, report) in candidates.Select(c => (c.Task, c.Report)))
@@ -95,7 +95,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         // and each distinct set of recipients.
         var measureIds = due.Select(d => d.Report.MeasureId).Distinct().ToList();
         var titles = await db.Measures.AsNoTracking().Where(m => measureIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Title, cancellationToken);
-        var recipients = new Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>>();
+        var recipients = new Recipients();
         var done = 0;
         foreach (var batch in due.OrderBy(d => d.At).Chunk(BatchSize))
         {
@@ -111,7 +111,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
     /// fails on their keys; those are left out and the rest is tried again.
     /// </summary>
     private async Task<int> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
-        Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>> recipients, CancellationToken cancellationToken)
+        Recipients recipients, CancellationToken cancellationToken)
     {
         var pending = batch.ToList();
         while (pending.Count > 0)
@@ -131,10 +131,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
             catch (DbUpdateException)
             {
                 db.ChangeTracker.Clear();
-                var taskIds = pending.Select(p => p.Task.Id).ToList();
-                var recorded = (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))
-                    .Select(s => (s.TaskId, s.Kind, s.Key))
-                    .ToHashSet();
+                var recorded = await RecordedAsync(pending.Select(p => p.Task.Id).ToList(), cancellationToken);
                 var rest = pending.Where(p => !recorded.Contains((p.Task.Id, p.Kind, p.Key))).ToList();
                 if (rest.Count == pending.Count)
                 {
@@ -149,9 +146,15 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         return 0;
     }
 
+    /// <summary>The reminders and escalations already recorded for these tasks, by any sweep.</summary>
+    private async Task<HashSet<(Guid TaskId, NotificationKind Kind, int Key)>> RecordedAsync(List<Guid> taskIds, CancellationToken cancellationToken) =>
+        (await db.SentReminders.AsNoTracking().Where(s => taskIds.Contains(s.TaskId)).Select(s => new { s.TaskId, s.Kind, s.Key }).ToListAsync(cancellationToken))
+            .Select(s => (s.TaskId, s.Kind, s.Key))
+            .ToHashSet();
+
     /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event.</summary>
     private async Task AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
-        Dictionary<(Role? Role, string? Section, string? Department, string? User), List<string>> recipientCache, CancellationToken cancellationToken)
+        Recipients recipientCache, CancellationToken cancellationToken)
     {
         var (task, report) = (item.Task, item.Report);
         var title = titles.GetValueOrDefault(report.MeasureId, string.Empty);
