@@ -18,7 +18,7 @@ public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOp
 /// <summary>
 /// Opens a fiscal year's progress check: one report per measure of the plan, each on the newest
 /// active version of its route, in Draft, with a draft task for its owning section, all in one
-/// transaction. The route is the one the approval rules in force that day give the measure's
+/// transaction, written in bulk. The route is the one the approval rules in force that day give the measure's
 /// 決裁区分 (recorded on the report with the rule), else the measure's own. The check-in row is
 /// keyed by the year, so a second opening (another request, another host, the scheduled job)
 /// fails on the key and nothing is duplicated.
@@ -72,33 +72,12 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
             routes[name] = RouteDefinition.FromJson(record.Definition);
         }
 
-        var system = new Caller(actorId, actorName, Organisation.Role.HqAdmin, null, null, []);
-        foreach (var (measure, routeName, routeRule) in measures)
-        {
-            var route = routes[routeName];
-            var report = new ProgressReport
-            {
-                Id = Guid.CreateVersion7(time.GetUtcNow()), MeasureId = measure.Id, MeasureCode = measure.Code, ItemCode = measure.ItemCode,
-                SectionCode = measure.OwnerSectionCode, DepartmentCode = measure.DepartmentCode, FiscalYear = year,
-                RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
-                Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
-                ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass, RetentionClass = measure.RetentionClass,
-                RouteRule = routeRule,
-            };
-            db.ProgressReports.Add(report);
-            db.JournalEntries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null, new JournalPlace(route.First.Id, null, null)));
-            var streamId = report.Id.ToString("N");
-            outbox.Add(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId);
-            foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))
-            {
-                db.WorkTasks.Add(task);
-                outbox.Add(ReportWorkflow.TaskEvent(report, task), streamId);
-            }
-        }
-
-        var checkIn = new CheckIn { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, OpenedAt = now, OpenedBy = actorName };
-        db.CheckIns.Add(checkIn);
-        outbox.Add(new CheckInOpened { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, Actor = actorName, At = now });
+        // One transaction. The check-in row goes first: a second opening (another request, another host,
+        // the scheduled job) waits on its key and fails when this one commits, before writing anything.
+        // The reports, their journal entries, tasks and events follow in bulk, a thousand measures at a
+        // time, without change tracking: at 100,000 measures that is half a million rows.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.CheckIns.Add(new CheckIn { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, OpenedAt = now, OpenedBy = actorName });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -106,6 +85,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
         catch (DbUpdateException)
         {
             // Another request or host opened the same year between our check and our commit.
+            await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             if (await db.CheckIns.AnyAsync(c => c.FiscalYear == year, cancellationToken))
             {
@@ -115,6 +95,46 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
             throw;
         }
 
+        var system = new Caller(actorId, actorName, Organisation.Role.HqAdmin, null, null, []);
+        foreach (var chunk in measures.Chunk(1000))
+        {
+            var reports = new List<ProgressReport>(chunk.Length);
+            var entries = new List<JournalEntry>(chunk.Length);
+            var tasks = new List<WorkTask>(chunk.Length);
+            var events = new List<OutboxMessage>(chunk.Length * 2);
+            foreach (var (measure, routeName, routeRule) in chunk)
+            {
+                var route = routes[routeName];
+                var report = new ProgressReport
+                {
+                    Id = Guid.CreateVersion7(time.GetUtcNow()), MeasureId = measure.Id, MeasureCode = measure.Code, ItemCode = measure.ItemCode,
+                    SectionCode = measure.OwnerSectionCode, DepartmentCode = measure.DepartmentCode, FiscalYear = year,
+                    RouteName = route.Name, RouteVersion = route.Version, StepId = route.First.Id, Status = route.First.Status,
+                    Version = 1, DueDate = due, CreatedAt = now, UpdatedAt = now,
+                    ConsultSections = measure.ConsultSections, ConsultRequired = measure.ConsultRequired, ApprovalClass = measure.ApprovalClass, RetentionClass = measure.RetentionClass,
+                    RouteRule = routeRule,
+                };
+                entries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null, new JournalPlace(route.First.Id, null, null)));
+                reports.Add(report);
+                var streamId = report.Id.ToString("N");
+                events.Add(outbox.Create(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId));
+                foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))
+                {
+                    tasks.Add(task);
+                    events.Add(outbox.Create(ReportWorkflow.TaskEvent(report, task), streamId));
+                }
+            }
+
+            await BulkInsert.InsertAsync(db, reports, cancellationToken);
+            await BulkInsert.InsertAsync(db, entries, cancellationToken);
+            await BulkInsert.InsertAsync(db, tasks, cancellationToken);
+            await BulkInsert.InsertAsync(db, events, cancellationToken);
+        }
+
+        // Through the unit of work, so the dispatcher is woken when the transaction commits.
+        outbox.Add(new CheckInOpened { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, Actor = actorName, At = now });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return Outcome.Ok(new CheckInView(year, due, measures.Count, now));
     }
 

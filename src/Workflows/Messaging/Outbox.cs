@@ -14,7 +14,16 @@ public sealed class Outbox(ReformDbContext db, TimeProvider time)
     public OutboxMessage Add<T>(T message, string? streamId = null)
         where T : class
     {
-        var row = new OutboxMessage
+        var row = Create(message, streamId);
+        db.OutboxMessages.Add(row);
+        return row;
+    }
+
+    /// <summary>The row for an event, not added to the unit of work: for a bulk insert in the caller's transaction.</summary>
+    public OutboxMessage Create<T>(T message, string? streamId = null)
+        where T : class
+    {
+        return new OutboxMessage
         {
             MessageId = Guid.CreateVersion7(time.GetUtcNow()),
             MessageType = ContractTypes.NameOf(typeof(T)),
@@ -22,7 +31,5 @@ public sealed class Outbox(ReformDbContext db, TimeProvider time)
             StreamId = streamId,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.OutboxMessages.Add(row);
-        return row;
     }
 }
