@@ -45,6 +45,36 @@ public abstract class OutboxRetentionJobTests(Profile profile) : IAsyncLifetime
         var processed = await services.Db(db => db.ProcessedMessages.Select(p => p.MessageId).ToListAsync());
         Assert.Equal(new[] { oldUnsent, recentSent }.Order(), processed.Order());
     }
+
+    [Fact]
+    public async Task More_rows_than_a_batch_all_go_in_several_deletes_and_an_unsent_event_keeps_its_records()
+    {
+        var count = (2 * OutboxRetentionJob.BatchSize) + 5;
+        var unsent = Guid.NewGuid();
+        await services.Db(async db =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var id = Guid.NewGuid();
+                db.OutboxMessages.Add(new OutboxMessage { MessageId = id, MessageType = "AomoriReform.Contracts.Test", Payload = "{}", CreatedAt = Now.AddDays(-9), SentAt = Now.AddDays(-9).AddSeconds(i) });
+                // Two consumers took each event: a batch of messages is more records than a batch.
+                db.ProcessedMessages.AddRange(
+                    new ProcessedMessage { Consumer = "a", MessageId = id, ProcessedAt = Now.AddDays(-9).AddSeconds(i) },
+                    new ProcessedMessage { Consumer = "b", MessageId = id, ProcessedAt = Now.AddDays(-9).AddSeconds(i) });
+            }
+
+            db.OutboxMessages.Add(new OutboxMessage { MessageId = unsent, MessageType = "AomoriReform.Contracts.Test", Payload = "{}", CreatedAt = Now.AddDays(-9) });
+            db.ProcessedMessages.Add(new ProcessedMessage { Consumer = "a", MessageId = unsent, ProcessedAt = Now.AddDays(-9) });
+            return await db.SaveChangesAsync();
+        });
+
+        var deleted = await services.Db(db => new OutboxRetentionJob(db, services.Time, Options.Create(new OutboxOptions())).RunAsync(CancellationToken.None));
+
+        Assert.Equal(count * 3, deleted);
+        Assert.Equal([unsent], await services.Db(db => db.OutboxMessages.Where(m => m.MessageType == "AomoriReform.Contracts.Test").Select(m => m.MessageId).ToListAsync()));
+        Assert.Equal([unsent], await services.Db(db => db.ProcessedMessages.Select(p => p.MessageId).ToListAsync()));
+        Assert.Equal(0, await services.Db(db => new OutboxRetentionJob(db, services.Time, Options.Create(new OutboxOptions())).RunAsync(CancellationToken.None)));
+    }
 }
 
 public sealed class OutboxRetentionJobTests_Embedded() : OutboxRetentionJobTests(Profile.Embedded);
