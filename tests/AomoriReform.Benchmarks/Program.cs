@@ -39,6 +39,7 @@ var figures = new SortedDictionary<string, object>(StringComparer.Ordinal)
     ["scenario"] = scenario,
     ["cores"] = Environment.ProcessorCount,
 };
+var errorStatuses = new ConcurrentDictionary<int, int>();
 var environment = new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -115,17 +116,20 @@ try
     }
 
     Console.WriteLine($"host ready in {ready.Elapsed.TotalSeconds:F1} s ({(embedded ? "embedded: SQLite, in-memory bus" : "production: PostgreSQL, RabbitMQ")})");
-    var tokens = new ConcurrentDictionary<string, string>();
+    // Access tokens live an hour (Identity:AccessTokenMinutes): an hour's soak signs in again after 50 minutes.
+    var tokens = new ConcurrentDictionary<string, (string Token, long At)>();
     async Task<string> Token(string email)
     {
-        if (tokens.TryGetValue(email, out var cached))
+        if (tokens.TryGetValue(email, out var cached) && Stopwatch.GetElapsedTime(cached.At) < TimeSpan.FromMinutes(50))
         {
-            return cached;
+            return cached.Token;
         }
 
         var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password });
         login.EnsureSuccessStatusCode();
-        return tokens[email] = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        tokens[email] = (token, Stopwatch.GetTimestamp());
+        return token;
     }
 
     async Task<HttpResponseMessage> Send(HttpMethod method, string path, string email, object? body = null)
@@ -303,6 +307,7 @@ try
                     if (!response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref errors);
+                        errorStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                     }
                 }
             }
@@ -438,6 +443,7 @@ try
                     if (!response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref errors);
+                        errorStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                         return;
                     }
 
@@ -561,7 +567,7 @@ try
                 using var response = await http.SendAsync(request);
                 var body = await response.Content.ReadAsStringAsync();
                 var took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (!response.IsSuccessStatusCode || !body.Contains(page ? "<main" : "\"items\"", StringComparison.Ordinal))
+                if (!response.IsSuccessStatusCode || !(page ? body.Contains("<main", StringComparison.Ordinal) : body.StartsWith('[')))
                 {
                     readErrors++;
                     continue;
@@ -663,6 +669,13 @@ try
 }
 finally
 {
+    if (!errorStatuses.IsEmpty)
+    {
+        // Which answers counted as errors, by HTTP status.
+        Console.WriteLine("errors by status: " + string.Join(", ", errorStatuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
+        figures["error_statuses"] = errorStatuses.ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value);
+    }
+
     Console.WriteLine(JsonSerializer.Serialize(figures));
     process.Kill(entireProcessTree: true);
     await process.WaitForExitAsync();

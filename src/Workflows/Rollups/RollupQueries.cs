@@ -76,10 +76,22 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
         return years;
     }
 
-    /// <summary>Replaces the projection (of one year, or all) with what the report table says, in one transaction.</summary>
+    /// <summary>
+    /// Replaces the projection (of one year, or all) with what the report table says, in one transaction.
+    /// On PostgreSQL it first locks the projection against writers (readers go on): a consumer's batch
+    /// that inserted a row after the delete and before the insert would break the rebuild on the key,
+    /// as it did at 100,000 reports while the check-in's events were still arriving. Batches that were
+    /// under way finish first; those that wait retry after it on what the rebuild wrote. On SQLite the
+    /// write gate already serialises them.
+    /// </summary>
     public async Task<int> RebuildAsync(int? fiscalYear, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlRawAsync("LOCK TABLE report_projections IN EXCLUSIVE MODE", cancellationToken);
+        }
+
         var projections = db.ReportProjections.Where(p => fiscalYear == null || p.FiscalYear == fiscalYear);
         await projections.ExecuteDeleteAsync(cancellationToken);
         // One set-based statement; a null year must not reach PostgreSQL as an untyped parameter.
