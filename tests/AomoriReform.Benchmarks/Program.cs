@@ -215,6 +215,20 @@ try
         return;
     }
 
+    if (scenario is "rollup" or "inbox")
+    {
+        // The opening's events (two per report) are dispatched and projected before anything is timed:
+        // a yearly opening's flood is its own load, not the steady state these scenarios measure.
+        var flood = Stopwatch.StartNew();
+        while ((await CountRows("outbox_messages WHERE sent_at IS NULL") > 0 || await CountRows("report_projections") < measures + 109) && flood.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            await Task.Delay(500);
+        }
+
+        Console.WriteLine($"the opening's events were published and projected {flood.Elapsed.TotalSeconds:F0} s after it answered");
+        figures["checkin_events_drained_s"] = Math.Round(flood.Elapsed.TotalSeconds);
+    }
+
     if (scenario == "rollup")
     {
         await RollupAsync(http, Token, Send, figures);
