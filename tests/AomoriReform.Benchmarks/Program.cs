@@ -168,13 +168,7 @@ try
             org.Append(CultureInfo.InvariantCulture, $"user,{sections[i]}.chief@bench.example,課長 {i},{sections[i]},SectionChief\n");
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/org/import") { Content = new StringContent(org.ToString(), Encoding.UTF8, "text/csv") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token("hq.admin@demo.local"));
-        using var imported = await http.SendAsync(request);
-        if (!imported.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"organisation import: {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
-        }
+        await ImportFileAsync("/api/org/import", org.ToString(), "text/csv");
 
         // The load runs in the first 50 sections; the inboxes timed are others, untouched by it.
         loadSections = sections[..50];
@@ -190,12 +184,18 @@ try
             yaml.Append(CultureInfo.InvariantCulture, $"  - {{ code: \"B-{i:D6}\", item: \"2.1.1\", title: ベンチマーク取組{i}, section: {sections[i % sections.Count]} }}\n");
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/plan/import") { Content = new StringContent(yaml.ToString(), Encoding.UTF8, "application/yaml") };
+        await ImportFileAsync("/api/plan/import", yaml.ToString(), "application/yaml");
+    }
+
+    // An import (organisation or plan file) as HQ's administrator; a refusal stops the run with its answer.
+    async Task ImportFileAsync(string path, string file, string mediaType)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(file, Encoding.UTF8, mediaType) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token("hq.admin@demo.local"));
         using var imported = await http.SendAsync(request);
         if (!imported.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"plan import: {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
+            throw new InvalidOperationException($"{path}: {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
         }
     }
 

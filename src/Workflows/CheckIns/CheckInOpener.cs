@@ -18,8 +18,8 @@ public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOp
 /// <summary>
 /// Opens a fiscal year's progress check: one report per measure of the plan, each on the newest
 /// active version of its route, in Draft, with a draft task for its owning section, all in one
-/// transaction, written in bulk. The route is the one the approval rules in force that day give the measure's
-/// 決裁区分 (recorded on the report with the rule), else the measure's own. The check-in row is
+/// transaction and written in bulk. The route is the one the approval rules in force that day give
+/// the measure's 決裁区分 (recorded on the report with the rule), else the measure's own. The check-in row is
 /// keyed by the year, so a second opening (another request, another host, the scheduled job)
 /// fails on the key and nothing is duplicated.
 /// </summary>

@@ -21,9 +21,7 @@ public sealed class Outbox(ReformDbContext db, TimeProvider time)
 
     /// <summary>The row for an event, not added to the unit of work: for a bulk insert in the caller's transaction.</summary>
     public OutboxMessage Create<T>(T message, string? streamId = null)
-        where T : class
-    {
-        return new OutboxMessage
+        where T : class => new()
         {
             MessageId = Guid.CreateVersion7(time.GetUtcNow()),
             MessageType = ContractTypes.NameOf(typeof(T)),
@@ -31,5 +29,4 @@ public sealed class Outbox(ReformDbContext db, TimeProvider time)
             StreamId = streamId,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-    }
 }
