@@ -47,3 +47,44 @@ public sealed class WorkTask
     public DateTime? CompletedAt { get; set; }
     public string? CompletedBy { get; set; }
 }
+
+/// <summary>
+/// A task's candidate group (role, section, department) as one value, <c>Role:section:department</c>
+/// with an absent part empty. The database computes it (column <c>assignee_key</c>) and the inbox
+/// looks up the groups a person belongs to by equality on it, which an index and the planner's
+/// statistics serve well; the columns it is made of stay the truth the inbox also checks.
+/// </summary>
+public static class AssigneeKeys
+{
+    /// <summary>The model's (shadow) property name; the column is <c>assignee_key</c>.</summary>
+    public const string Property = "AssigneeKey";
+
+    /// <summary>The same expression on PostgreSQL and SQLite.</summary>
+    public const string Sql = "assignee_role || ':' || COALESCE(assignee_section_code, '') || ':' || COALESCE(assignee_department_code, '')";
+
+    public static string Of(Role role, string? section, string? department) => $"{role}:{section}:{department}";
+
+    /// <summary>
+    /// Every group a person of this role, section and department is in: the HQ-wide one, their
+    /// department's, their section's, and both together.
+    /// </summary>
+    public static IReadOnlyList<string> GroupsOf(Role role, string? section, string? department)
+    {
+        var keys = new List<string>(4) { Of(role, null, null) };
+        if (department is not null)
+        {
+            keys.Add(Of(role, null, department));
+        }
+
+        if (section is not null)
+        {
+            keys.Add(Of(role, section, null));
+            if (department is not null)
+            {
+                keys.Add(Of(role, section, department));
+            }
+        }
+
+        return keys;
+    }
+}

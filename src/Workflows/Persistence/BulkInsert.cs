@@ -12,7 +12,7 @@ namespace AomoriReform.Workflows.Persistence;
 /// (what SaveChanges would write), but without change tracking or a round trip per few rows.
 /// Opening a check-in writes five rows per measure; at 100,000 measures, tracking half a million
 /// entities costs more than the writing. Store-generated keys (the outbox sequence, the journal's
-/// row id) are left to the database, in the order the rows are given.
+/// row id) are left to the database, in the order the rows are given, and so are computed columns.
 /// </summary>
 public static class BulkInsert
 {
@@ -73,7 +73,9 @@ public static class BulkInsert
         }
     }
 
-    // A key the database numbers itself (identity on PostgreSQL, INTEGER PRIMARY KEY on SQLite).
+    // A key the database numbers itself (identity on PostgreSQL, INTEGER PRIMARY KEY on SQLite), or a
+    // column it computes (a work task's candidate group key).
     private static bool StoreGenerated(IProperty property) =>
-        property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd && (property.ClrType == typeof(long) || property.ClrType == typeof(int));
+        (property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd && (property.ClrType == typeof(long) || property.ClrType == typeof(int)))
+        || property.GetComputedColumnSql() is not null;
 }

@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace AomoriReform.Workflows.Persistence;
 
@@ -267,8 +268,18 @@ public abstract class ReformDbContext(DbContextOptions options)
             // The 後閲 of one person (personal tasks), and HQ's list of those still open.
             task.HasIndex(t => new { t.AssigneeUserId, t.State }).HasFilter("assignee_user_id IS NOT NULL");
             task.HasIndex(t => new { t.Kind, t.State, t.DueDate });
-            // The inbox: open tasks of a role within a section or department, by due date.
-            task.HasIndex(t => new { t.AssigneeRole, t.AssigneeSectionCode, t.AssigneeDepartmentCode, t.DueDate })
+            // The candidate group as one value (role, section, department), computed by the database and
+            // never written or read back by EF Core: the inbox looks a caller's groups up by equality on it.
+            // A planner estimates "role R and no section" from the columns as if they were independent
+            // (at a million tasks: 12,000 rows for what is none) and then scans every report; one value
+            // per group has statistics of its own. Stored on PostgreSQL; SQLite cannot add a stored column to
+            // a table that exists, so there it is virtual (its index holds the values).
+            var key = task.Property<string>(AssigneeKeys.Property).HasMaxLength(200)
+                .HasComputedColumnSql(AssigneeKeys.Sql, stored: !Database.IsSqlite()).ValueGeneratedNever();
+            key.Metadata.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+            key.Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
+            // The inbox: open tasks of the caller's candidate groups, by due date.
+            task.HasIndex(AssigneeKeys.Property, nameof(WorkTask.DueDate))
                 .HasDatabaseName("ix_work_tasks_inbox").HasFilter("state = 'Open'");
             task.HasOne<ProgressReport>().WithMany().HasForeignKey(t => t.ReportId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -100,11 +100,21 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
             var role = identity.Role;
             var section = identity.SectionCode;
             var department = identity.DepartmentCode;
-            System.Linq.Expressions.Expression<Func<WorkTask, bool>> one = t => t.Kind == WorkTaskKind.Action && t.AssigneeRole == role
+            // The lookup: the identity's candidate groups by their key (what the index and the planner's
+            // statistics serve); the check: the same groups by their columns, which the key is made of.
+            System.Linq.Expressions.Expression? lookup = null;
+            foreach (var groupKey in AssigneeKeys.GroupsOf(role, section, department))
+            {
+                System.Linq.Expressions.Expression<Func<WorkTask, bool>> equal = t => EF.Property<string>(t, AssigneeKeys.Property) == groupKey;
+                var body = new ReplaceParameter(equal.Parameters[0], task).Visit(equal.Body);
+                lookup = lookup is null ? body : System.Linq.Expressions.Expression.OrElse(lookup, body);
+            }
+
+            System.Linq.Expressions.Expression<Func<WorkTask, bool>> check = t => t.Kind == WorkTaskKind.Action && t.AssigneeRole == role
                 && (t.AssigneeSectionCode == null || t.AssigneeSectionCode == section)
                 && (t.AssigneeDepartmentCode == null || t.AssigneeDepartmentCode == department);
-            var body = new ReplaceParameter(one.Parameters[0], task).Visit(one.Body);
-            any = System.Linq.Expressions.Expression.OrElse(any, body);
+            var one = System.Linq.Expressions.Expression.AndAlso(lookup!, new ReplaceParameter(check.Parameters[0], task).Visit(check.Body));
+            any = System.Linq.Expressions.Expression.OrElse(any, one);
         }
 
         return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(any, task);

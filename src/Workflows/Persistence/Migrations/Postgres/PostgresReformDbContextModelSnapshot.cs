@@ -300,6 +300,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("assignee_department_code");
 
+                    b.Property<string>("AssigneeKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("assignee_key")
+                        .HasComputedColumnSql("assignee_role || ':' || COALESCE(assignee_section_code, '') || ':' || COALESCE(assignee_department_code, '')", true);
+
                     b.Property<string>("AssigneeRole")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -362,6 +368,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_work_tasks");
 
+                    b.HasIndex("AssigneeKey", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_inbox")
+                        .HasFilter("state = 'Open'");
+
                     b.HasIndex("AssigneeUserId", "State")
                         .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
                         .HasFilter("assignee_user_id IS NOT NULL");
@@ -371,10 +381,6 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
 
                     b.HasIndex("Kind", "State", "DueDate")
                         .HasDatabaseName("ix_work_tasks_kind_state_due_date");
-
-                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
-                        .HasDatabaseName("ix_work_tasks_inbox")
-                        .HasFilter("state = 'Open'");
 
                     b.ToTable("work_tasks", (string)null);
                 });

@@ -293,6 +293,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("assignee_department_code");
 
+                    b.Property<string>("AssigneeKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_key")
+                        .HasComputedColumnSql("assignee_role || ':' || COALESCE(assignee_section_code, '') || ':' || COALESCE(assignee_department_code, '')", false);
+
                     b.Property<string>("AssigneeRole")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -355,6 +361,10 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_work_tasks");
 
+                    b.HasIndex("AssigneeKey", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_inbox")
+                        .HasFilter("state = 'Open'");
+
                     b.HasIndex("AssigneeUserId", "State")
                         .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
                         .HasFilter("assignee_user_id IS NOT NULL");
@@ -364,10 +374,6 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Kind", "State", "DueDate")
                         .HasDatabaseName("ix_work_tasks_kind_state_due_date");
-
-                    b.HasIndex("AssigneeRole", "AssigneeSectionCode", "AssigneeDepartmentCode", "DueDate")
-                        .HasDatabaseName("ix_work_tasks_inbox")
-                        .HasFilter("state = 'Open'");
 
                     b.ToTable("work_tasks", (string)null);
                 });
