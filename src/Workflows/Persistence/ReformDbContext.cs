@@ -52,6 +52,7 @@ public abstract class ReformDbContext(DbContextOptions options)
     public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
     public DbSet<ReportProjection> ReportProjections => Set<ReportProjection>();
+    public DbSet<RollupCount> RollupCounts => Set<RollupCount>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<SentReminder> SentReminders => Set<SentReminder>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
@@ -456,6 +457,16 @@ public abstract class ReformDbContext(DbContextOptions options)
             projection.Property(p => p.Status).HasMaxLength(32);
             projection.HasIndex(p => new { p.FiscalYear, p.Status });
             projection.Property(p => p.Version).IsConcurrencyToken();
+        });
+
+        builder.Entity<RollupCount>(count =>
+        {
+            count.ToTable("rollup_counts");
+            count.HasKey(c => new { c.FiscalYear, c.ItemCode, c.SectionCode, c.DepartmentCode, c.Status, c.DueDate });
+            count.Property(c => c.ItemCode).HasMaxLength(16);
+            count.Property(c => c.SectionCode).HasMaxLength(64);
+            count.Property(c => c.DepartmentCode).HasMaxLength(64);
+            count.Property(c => c.Status).HasMaxLength(32);
         });
 
         builder.Entity<Notification>(notification =>

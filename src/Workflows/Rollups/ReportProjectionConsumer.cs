@@ -8,8 +8,9 @@ using Microsoft.EntityFrameworkCore;
 namespace AomoriReform.Workflows.Rollups;
 
 /// <summary>
-/// Keeps <see cref="ReportProjection"/> current from the report events, in batches: one
-/// transaction applies up to a few hundred events and records their message ids. A message id
+/// Keeps <see cref="ReportProjection"/> and its <see cref="RollupCount"/> groups current from the
+/// report events, in batches: one transaction applies up to a few hundred events and records their
+/// message ids. A message id
 /// seen before is skipped, an event older than the row's version is ignored, and the row's
 /// update is conditional on the version (two batches racing on one report cannot regress it;
 /// a clash on inserting a new row fails the batch, which the retry then applies as updates), so
@@ -56,40 +57,66 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         // batches never lock the same rows in opposite orders.
         var newest = fresh.Select(m => m.Event).GroupBy(e => e.ReportId).Select(g => g.MaxBy(e => e.Version)!).OrderBy(e => e.ReportId).ToList();
         var reportIds = newest.Select(e => e.ReportId).ToList();
-        var existing = (await db.ReportProjections.AsNoTracking().Where(p => reportIds.Contains(p.ReportId)).Select(p => p.ReportId).ToListAsync(cancellationToken)).ToHashSet();
-        var missing = reportIds.Where(id => !existing.Contains(id)).ToList();
+        var current = await LockedAsync(reportIds, cancellationToken);
+        var missing = reportIds.Where(id => !current.ContainsKey(id)).ToList();
         // The due date is fixed when the check-in opens. An event of a report this database does
         // not hold (another environment sharing the broker) is not ours to project.
         var dueDates = missing.Count == 0
             ? []
             : await db.ProgressReports.Where(r => missing.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.DueDate, cancellationToken);
+        var counts = new Dictionary<RollupGroup, int>();
         foreach (var e in newest)
         {
-            if (existing.Contains(e.ReportId))
+            if (current.TryGetValue(e.ReportId, out var row))
             {
                 // A conditional update: an older or repeated event changes nothing, and a
                 // concurrent batch cannot overwrite a newer version with an older one.
-                await db.ReportProjections
+                var changed = await db.ReportProjections
                     .Where(p => p.ReportId == e.ReportId && p.Version < e.Version)
                     .ExecuteUpdateAsync(set => set.SetProperty(p => p.Status, e.Status).SetProperty(p => p.Version, e.Version).SetProperty(p => p.UpdatedAt, e.At), cancellationToken);
+                if (changed == 1 && row.Status != e.Status)
+                {
+                    Count(counts, RollupGroup.Of(row, row.Status), -1);
+                    Count(counts, RollupGroup.Of(row, e.Status), +1);
+                }
             }
             else if (dueDates.TryGetValue(e.ReportId, out var due))
             {
-                db.ReportProjections.Add(new ReportProjection
+                var added = new ReportProjection
                 {
                     ReportId = e.ReportId, FiscalYear = e.FiscalYear, MeasureCode = e.MeasureCode, ItemCode = e.ItemCode,
                     SectionCode = e.SectionCode, DepartmentCode = e.DepartmentCode, Status = e.Status, Version = e.Version, DueDate = due, UpdatedAt = e.At,
-                });
+                };
+                db.ReportProjections.Add(added);
+                Count(counts, RollupGroup.Of(added, added.Status), +1);
             }
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        // Last, after every projection row: rows are locked before group counts, never the other way.
+        await RollupCounting.AddAsync(db, counts, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var committed = time.GetUtcNow().UtcDateTime;
         foreach (var (_, e) in fresh)
         {
             ReformTelemetry.RecordProjectionLag(committed - e.At);
         }
+    }
+
+    private static void Count(Dictionary<RollupGroup, int> counts, RollupGroup group, int change) =>
+        counts[group] = counts.GetValueOrDefault(group) + change;
+
+    /// <summary>
+    /// The batch's projection rows as they stand, locked against other batches until this one commits
+    /// (in report order): the group counts move from the status a row had to the one it gets, so what
+    /// it had must be the latest. On SQLite the write gate already admits one transaction at a time.
+    /// </summary>
+    private async Task<Dictionary<Guid, ReportProjection>> LockedAsync(List<Guid> reportIds, CancellationToken cancellationToken)
+    {
+        var rows = db.Database.IsNpgsql()
+            ? db.ReportProjections.FromSql($"SELECT * FROM report_projections WHERE report_id = ANY({reportIds.ToArray()}) ORDER BY report_id FOR UPDATE")
+            : db.ReportProjections.Where(p => reportIds.Contains(p.ReportId));
+        return await rows.AsNoTracking().ToDictionaryAsync(p => p.ReportId, cancellationToken);
     }
 }
 

@@ -36,8 +36,8 @@ public sealed record RollupRow(
 public sealed record YearRollup(int FiscalYear, string Label, IReadOnlyList<RollupRow> Rows);
 
 /// <summary>
-/// Rollups for HQ: GROUP BY over the event-fed projection (live), or over the report table
-/// itself (the truth a rebuild restores). Both go through the same aggregation.
+/// Rollups for HQ: sums over the event-fed projection's group counts (live), or GROUP BY over the
+/// report table itself (the truth a rebuild restores). Both go through the same aggregation.
 /// </summary>
 public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
 {
@@ -46,10 +46,10 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
     public Task<IReadOnlyList<RollupRow>> LiveAsync(int fiscalYear, RollupDimension by, CancellationToken cancellationToken)
     {
         var today = callers.Today;
-        var counted = db.ReportProjections.AsNoTracking().Where(p => p.FiscalYear == fiscalYear)
-            .GroupBy(p => new { p.ItemCode, p.SectionCode, p.DepartmentCode, p.Status })
-            .Select(g => new Counted(g.Key.ItemCode, g.Key.SectionCode, g.Key.DepartmentCode, g.Key.Status, g.Count(),
-                g.Count(p => p.Status != RouteDefinition.AcceptedStatus && p.DueDate < today)));
+        var counted = db.RollupCounts.AsNoTracking().Where(c => c.FiscalYear == fiscalYear && c.Reports != 0)
+            .GroupBy(c => new { c.ItemCode, c.SectionCode, c.DepartmentCode, c.Status })
+            .Select(g => new Counted(g.Key.ItemCode, g.Key.SectionCode, g.Key.DepartmentCode, g.Key.Status, g.Sum(c => c.Reports),
+                g.Sum(c => c.Status != RouteDefinition.AcceptedStatus && c.DueDate < today ? c.Reports : 0)));
         return AggregateAsync(counted, by, cancellationToken);
     }
 
@@ -77,12 +77,13 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
     }
 
     /// <summary>
-    /// Replaces the projection (of one year, or all) with what the report table says, in one transaction.
-    /// On PostgreSQL it first locks the projection against writers (readers go on): a consumer's batch
-    /// that inserted a row after the delete and before the insert would break the rebuild on the key,
-    /// as it did at 100,000 reports while the check-in's events were still arriving. Batches that were
-    /// under way finish first; those that wait retry after it on what the rebuild wrote. On SQLite the
-    /// write gate already serialises them.
+    /// Replaces the projection (of one year, or all) with what the report table says, and recounts its
+    /// groups, in one transaction. On PostgreSQL it first locks the projection against writers (readers
+    /// go on): a consumer's batch that inserted a row after the delete and before the insert would break
+    /// the rebuild on the key, as it did at 100,000 reports while the check-in's events were still
+    /// arriving. Batches that were under way finish first; those that wait go on after it on what the
+    /// rebuild wrote (a batch locks its projection rows before it counts, so it cannot count between
+    /// the rebuild's steps). On SQLite the write gate already serialises them.
     /// </summary>
     public async Task<int> RebuildAsync(int? fiscalYear, CancellationToken cancellationToken)
     {
@@ -92,15 +93,21 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
             await db.Database.ExecuteSqlRawAsync("LOCK TABLE report_projections IN EXCLUSIVE MODE", cancellationToken);
         }
 
-        var projections = db.ReportProjections.Where(p => fiscalYear == null || p.FiscalYear == fiscalYear);
-        await projections.ExecuteDeleteAsync(cancellationToken);
-        // One set-based statement; a null year must not reach PostgreSQL as an untyped parameter.
+        await db.ReportProjections.Where(p => fiscalYear == null || p.FiscalYear == fiscalYear).ExecuteDeleteAsync(cancellationToken);
+        await db.RollupCounts.Where(c => fiscalYear == null || c.FiscalYear == fiscalYear).ExecuteDeleteAsync(cancellationToken);
+        // Set-based statements; a null year must not reach PostgreSQL as an untyped parameter.
         var year = fiscalYear ?? -1;
         var all = fiscalYear is null;
         var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO report_projections (report_id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at)
             SELECT id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at
             FROM progress_reports WHERE {all} OR fiscal_year = {year}
+            """, cancellationToken);
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO rollup_counts (fiscal_year, item_code, section_code, department_code, status, due_date, reports)
+            SELECT fiscal_year, item_code, section_code, department_code, status, due_date, COUNT(*)
+            FROM report_projections WHERE {all} OR fiscal_year = {year}
+            GROUP BY fiscal_year, item_code, section_code, department_code, status, due_date
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;

@@ -42,6 +42,34 @@ public abstract class MigrationTests(Profile profile)
     }
 
     [Fact]
+    public async Task The_upgrade_to_rollup_counts_counts_the_projection_that_was_there()
+    {
+        await using var database = await TestDatabase.CreateAsync(profile, migrated: false);
+        var migrations = database.CreateContext().Database.GetMigrations().ToList();
+        var before = migrations[migrations.FindIndex(m => m.EndsWith("_RollupCounts", StringComparison.Ordinal)) - 1];
+        await using (var old = database.CreateContext())
+        {
+            await old.GetService<IMigrator>().MigrateAsync(before);
+            var due = new DateOnly(2026, 5, 29);
+            var at = new DateTime(2026, 4, 10, 0, 0, 0, DateTimeKind.Utc);
+            foreach (var (measure, status) in new[] { ("1-1-1-01", "Draft"), ("1-1-1-02", "Draft"), ("1-1-1-03", "Submitted") })
+            {
+                await old.Database.ExecuteSqlAsync($"""
+                    INSERT INTO report_projections (report_id, fiscal_year, measure_code, item_code, section_code, department_code, status, version, due_date, updated_at)
+                    VALUES ({Guid.NewGuid()}, 2025, {measure}, '1.1.1', 'gyosei-keiei', 'somu', {status}, 1, {due}, {at})
+                    """);
+            }
+        }
+
+        await using var db = database.CreateContext();
+        await db.Database.MigrateAsync();
+
+        var counts = await db.RollupCounts.OrderBy(c => c.Status).Select(c => new { c.Status, c.Reports, c.ItemCode, c.DueDate }).ToListAsync();
+        Assert.Equal([("Draft", 2), ("Submitted", 1)], counts.Select(c => (c.Status, c.Reports)));
+        Assert.All(counts, c => Assert.Equal(("1.1.1", new DateOnly(2026, 5, 29)), (c.ItemCode, c.DueDate)));
+    }
+
+    [Fact]
     public async Task Instants_come_back_as_utc()
     {
         await using var database = await TestDatabase.CreateAsync(profile);

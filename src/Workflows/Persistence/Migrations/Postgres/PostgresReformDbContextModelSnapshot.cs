@@ -1931,6 +1931,46 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.ToTable("report_projections", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Rollups.RollupCount", b =>
+                {
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<string>("ItemCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("item_code");
+
+                    b.Property<string>("SectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("section_code");
+
+                    b.Property<string>("DepartmentCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("department_code");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("due_date");
+
+                    b.Property<int>("Reports")
+                        .HasColumnType("integer")
+                        .HasColumnName("reports");
+
+                    b.HasKey("FiscalYear", "ItemCode", "SectionCode", "DepartmentCode", "Status", "DueDate")
+                        .HasName("pk_rollup_counts");
+
+                    b.ToTable("rollup_counts", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")

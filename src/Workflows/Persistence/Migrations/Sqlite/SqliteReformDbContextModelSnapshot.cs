@@ -1916,6 +1916,46 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.ToTable("report_projections", (string)null);
                 });
 
+            modelBuilder.Entity("AomoriReform.Workflows.Rollups.RollupCount", b =>
+                {
+                    b.Property<int>("FiscalYear")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fiscal_year");
+
+                    b.Property<string>("ItemCode")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("item_code");
+
+                    b.Property<string>("SectionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("section_code");
+
+                    b.Property<string>("DepartmentCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("department_code");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateOnly>("DueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_date");
+
+                    b.Property<int>("Reports")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reports");
+
+                    b.HasKey("FiscalYear", "ItemCode", "SectionCode", "DepartmentCode", "Status", "DueDate")
+                        .HasName("pk_rollup_counts");
+
+                    b.ToTable("rollup_counts", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
