@@ -141,7 +141,7 @@ try
 
     if (scenario == "pages")
     {
-        await PagesAsync(http, Token, Send, int.Parse(options.Get("reports", "20000"), CultureInfo.InvariantCulture), figures);
+        await PagesAsync(http, Token, Send, DrainedAsync, int.Parse(options.Get("reports", "20000"), CultureInfo.InvariantCulture), figures);
         return;
     }
 
@@ -219,14 +219,9 @@ try
     {
         // The opening's events (two per report) are dispatched and projected before anything is timed:
         // a yearly opening's flood is its own load, not the steady state these scenarios measure.
-        var flood = Stopwatch.StartNew();
-        while ((await CountRows("outbox_messages WHERE sent_at IS NULL") > 0 || await CountRows("report_projections") < measures + 109) && flood.Elapsed < TimeSpan.FromMinutes(10))
-        {
-            await Task.Delay(500);
-        }
-
-        Console.WriteLine($"the opening's events were published and projected {flood.Elapsed.TotalSeconds:F0} s after it answered");
-        figures["checkin_events_drained_s"] = Math.Round(flood.Elapsed.TotalSeconds);
+        var flood = await DrainedAsync(measures + 109);
+        Console.WriteLine($"the opening's events were published and projected {flood.TotalSeconds:F0} s after it answered");
+        figures["checkin_events_drained_s"] = Math.Round(flood.TotalSeconds);
     }
 
     if (scenario == "rollup")
@@ -698,7 +693,8 @@ finally
 // The web UI's pages timed one request at a time (the server's time plus a loopback round trip),
 // first at the sample plan's size, then with a generated plan of the given size in the next year.
 static async Task PagesAsync(
-    HttpClient http, Func<string, Task<string>> token, Func<HttpMethod, string, string, object?, Task<HttpResponseMessage>> send, int reports, IDictionary<string, object> figures)
+    HttpClient http, Func<string, Task<string>> token, Func<HttpMethod, string, string, object?, Task<HttpResponseMessage>> send,
+    Func<long, Task<TimeSpan>> drained, int reports, IDictionary<string, object> figures)
 {
     async Task<(double P50, double P99)> Time(string path, string email, int count = 200)
     {
@@ -752,6 +748,7 @@ static async Task PagesAsync(
     }
 
     (await send(HttpMethod.Post, "/api/checkins", "hq.admin@demo.local", new { fiscalYear = 2025, dueDate = "2026-05-29" })).EnsureSuccessStatusCode();
+    await drained(109);
     await Measure(2025, "sample plan (109 reports)", "sample");
 
     var sections = (await (await send(HttpMethod.Get, "/api/plan", "hq.admin@demo.local", null)).Content.ReadFromJsonAsync<JsonElement>())
@@ -770,6 +767,8 @@ static async Task PagesAsync(
     }
 
     (await send(HttpMethod.Post, "/api/checkins", "hq.admin@demo.local", new { fiscalYear = 2026, dueDate = "2027-05-28" })).EnsureSuccessStatusCode();
+    // The opening's events are published and projected first: timing pages meanwhile measured the flood.
+    Console.WriteLine($"the opening's events were published and projected {(await drained(109 + reports)).TotalSeconds:F0} s after it answered");
     await Measure(2026, $"{reports:N0} reports in FY2026", "large");
 }
 
@@ -823,6 +822,19 @@ static async Task RollupAsync(
 
     figures["rebuild_s"] = Math.Round(rebuilds.Min(), 2);
     figures["rebuild_max_s"] = Math.Round(rebuilds.Max(), 2);
+}
+
+// Waits (at most 10 minutes) until every event in the outbox is published and the projection holds this many
+// reports: a check-in's flood of events is its own load, not the steady state a scenario measures.
+async Task<TimeSpan> DrainedAsync(long projected)
+{
+    var flood = Stopwatch.StartNew();
+    while ((await CountRows("outbox_messages WHERE sent_at IS NULL") > 0 || await CountRows("report_projections") < projected) && flood.Elapsed < TimeSpan.FromMinutes(10))
+    {
+        await Task.Delay(500);
+    }
+
+    return flood.Elapsed;
 }
 
 async Task<long> CountRows(string tableAndCondition)
