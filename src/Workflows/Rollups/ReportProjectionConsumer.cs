@@ -10,11 +10,10 @@ namespace AomoriReform.Workflows.Rollups;
 /// <summary>
 /// Keeps <see cref="ReportProjection"/> and its <see cref="RollupCount"/> groups current from the
 /// report events, in batches: one transaction applies up to a few hundred events and records their
-/// message ids. A message id
-/// seen before is skipped, an event older than the row's version is ignored, and the row's
-/// update is conditional on the version (two batches racing on one report cannot regress it;
-/// a clash on inserting a new row fails the batch, which the retry then applies as updates), so
-/// redelivery and reordering leave the projection equal to a rebuild.
+/// message ids. A message id seen before is skipped, an event older than the row's version is
+/// ignored, and the row's update is conditional on the version (two batches racing on one report
+/// cannot regress it; a clash on inserting a new row fails the batch, which the retry then applies
+/// as updates), so redelivery and reordering leave the projection equal to a rebuild.
 /// </summary>
 public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider time) :
     IConsumer<Batch<ReportOpened>>, IConsumer<Batch<ReportSubmitted>>, IConsumer<Batch<ReportRecalled>>, IConsumer<Batch<ReportApproved>>,
