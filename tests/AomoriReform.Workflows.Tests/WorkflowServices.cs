@@ -43,7 +43,8 @@ public sealed class WorkflowServices : IAsyncDisposable
     public TestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
 
-    public static async Task<WorkflowServices> CreateAsync(Profile profile, DateTimeOffset? start = null, IDictionary<string, string?>? settings = null)
+    public static async Task<WorkflowServices> CreateAsync(
+        Profile profile, DateTimeOffset? start = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var database = await TestDatabase.CreateAsync(profile);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
@@ -73,6 +74,7 @@ public sealed class WorkflowServices : IAsyncDisposable
         builder.Services.AddIdentityCore<ReformUser>();
         var time = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
+        configure?.Invoke(builder.Services);
         return new WorkflowServices(database, builder.Build(), time);
     }
 

@@ -376,11 +376,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
                         .HasFilter("assignee_user_id IS NOT NULL");
 
-                    b.HasIndex("ReportId", "State")
-                        .HasDatabaseName("ix_work_tasks_report_id_state");
-
                     b.HasIndex("Kind", "State", "DueDate")
                         .HasDatabaseName("ix_work_tasks_kind_state_due_date");
+
+                    b.HasIndex("ReportId", "State", "Kind")
+                        .HasDatabaseName("ix_work_tasks_report_id_state_kind");
 
                     b.ToTable("work_tasks", (string)null);
                 });
