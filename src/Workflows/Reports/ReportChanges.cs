@@ -38,19 +38,22 @@ public sealed class ReportChanges(ReformDbContext db, ReportWorkflow workflow)
     /// </summary>
     public async Task<Outcome<ReportChangesView>> CompareAsync(Guid id, Caller caller, int? fromRound, int? toRound, CancellationToken cancellationToken)
     {
-        if (await workflow.LoadAsync(id, caller, tracking: false, cancellationToken) is not { } found)
-        {
-            return Outcome.NotFound("No such report.");
-        }
+        return await workflow.LoadAsync(id, caller, tracking: false, cancellationToken) is { } found
+            ? await CompareAsync(found.Report, fromRound, toRound, cancellationToken)
+            : Outcome.NotFound("No such report.");
+    }
 
-        var submissions = await db.ReportSubmissions.AsNoTracking().Where(s => s.ReportId == id).OrderBy(s => s.Round).ToListAsync(cancellationToken);
+    /// <summary>The same for a report the caller has loaded (and may see).</summary>
+    internal async Task<Outcome<ReportChangesView>> CompareAsync(ProgressReport report, int? fromRound, int? toRound, CancellationToken cancellationToken)
+    {
+        var submissions = await db.ReportSubmissions.AsNoTracking().Where(s => s.ReportId == report.Id).OrderBy(s => s.Round).ToListAsync(cancellationToken);
         var to = toRound is { } t ? submissions.FirstOrDefault(s => s.Round == t) : submissions.LastOrDefault();
         if (toRound is not null && to is null)
         {
             return Outcome.Invalid("to", $"no submission round {toRound}; rounds 1-{submissions.Count}");
         }
 
-        var returned = found.Report.ReturnedRound;
+        var returned = report.ReturnedRound;
         var from = fromRound is { } f ? submissions.FirstOrDefault(s => s.Round == f)
             : to is null ? null : submissions.LastOrDefault(s => s.Round < to.Round && (returned is null || s.Round <= returned));
         if (fromRound is not null && from is null)

@@ -1,5 +1,4 @@
 using AomoriReform.Workflows.Callers;
-using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -25,36 +24,36 @@ public sealed record ReportDetail(
     public IReadOnlyList<DeputyDecisionView> DeputyDecisions { get; init; } = [];
 }
 
-public sealed class ReportDetails(ReformDbContext db, ReportWorkflow workflow, ReportQueries queries, RouteCatalog routes, ReportNotes notes, ReportChanges changes)
+/// <summary>
+/// A report's page in one pass: the report is loaded (and its visibility checked) once and its journal
+/// read once, and the panels (history, comments, deputies' decisions, changes since a return) are made
+/// from them, where each panel's own service would load the report again.
+/// </summary>
+public sealed class ReportDetails(ReformDbContext db, ReportWorkflow workflow, ReportNotes notes, ReportChanges changes)
 {
     /// <summary>Not found when the caller may not see the report.</summary>
     public async Task<Outcome<ReportDetail>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
-        var outcome = await workflow.GetAsync(id, caller, cancellationToken);
-        var history = await queries.HistoryAsync(id, caller, cancellationToken);
-        if ((outcome.Failure ?? history.Failure) is { } failure)
+        if (await workflow.LoadAsync(id, caller, tracking: false, cancellationToken) is not { } found)
         {
-            return failure;
+            return Outcome.NotFound("No such report.");
         }
 
-        var report = outcome.Value;
-
-        var route = await routes.GetAsync(report.Route, report.RouteVersion, cancellationToken)
-            ?? throw new InvalidOperationException($"Route {report.Route} v{report.RouteVersion} of report {id} is not published.");
-        var place = await db.Sections.AsNoTracking().Where(s => s.Code == report.SectionCode)
-            .Select(s => new { s.Name, Department = s.Department!.Name }).SingleAsync(cancellationToken);
-        var indicators = await db.Measures.AsNoTracking().Where(m => m.Code == report.MeasureCode).Select(m => m.Indicators).SingleAsync(cancellationToken);
+        var report = await workflow.ViewAsync(found.Report, found.Machine, found.Route, found.Title, caller, cancellationToken);
+        var journal = await db.JournalEntries.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Seq).ToListAsync(cancellationToken);
+        var sections = await db.Sections.AsNoTracking().Select(s => new { s.Code, s.Name, Department = s.Department!.Name }).ToDictionaryAsync(s => s.Code, cancellationToken);
+        var place = sections[report.SectionCode];
+        var indicators = await db.Measures.AsNoTracking().Where(m => m.Id == found.Report.MeasureId).Select(m => m.Indicators).SingleAsync(cancellationToken);
         var actuals = report.Content.Indicators.ToDictionary(i => i.Code, i => i.Actual, StringComparer.Ordinal);
-        var sectionNames = await db.Sections.AsNoTracking().ToDictionaryAsync(s => s.Code, s => s.Name, cancellationToken);
         return Outcome.Ok(new ReportDetail(
-            report, place.Name, place.Department, route.Title, report.Steps,
+            report, place.Name, place.Department, found.Route.Title, report.Steps,
             indicators.Select(i => new IndicatorLine(i.Code, i.Title, i.Unit, i.Targets.TryGetValue(report.FiscalYear, out var t) ? t : null, actuals.GetValueOrDefault(i.Code))).ToList(),
-            history.Value)
+            journal.Select(ReportQueries.History).ToList())
         {
-            SectionNames = sectionNames,
-            Comments = (await notes.CommentsAsync(id, caller, cancellationToken)).ValueOrDefault ?? [],
-            Changes = (await changes.CompareAsync(id, caller, null, null, cancellationToken)).ValueOrDefault,
-            DeputyDecisions = await notes.DeputyDecisionsAsync(id, cancellationToken),
+            SectionNames = sections.ToDictionary(s => s.Key, s => s.Value.Name),
+            Comments = ReportNotes.Comments(journal),
+            Changes = (await changes.CompareAsync(found.Report, null, null, cancellationToken)).ValueOrDefault,
+            DeputyDecisions = await notes.DeputyDecisionsAsync(id, journal, cancellationToken),
         });
     }
 }

@@ -71,12 +71,15 @@ public sealed class ReportNotes(ReformDbContext db, ReportWorkflow workflow, Out
             return Outcome.NotFound("No such report.");
         }
 
-        return Outcome.Ok<IReadOnlyList<CommentView>>(await db.JournalEntries.AsNoTracking()
+        return Outcome.Ok(Comments(await db.JournalEntries.AsNoTracking()
             .Where(e => e.ReportId == id && e.Action == CommentAction)
             .OrderBy(e => e.Seq)
-            .Select(e => new CommentView(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.StepId, e.Comment ?? string.Empty))
-            .ToListAsync(cancellationToken));
+            .ToListAsync(cancellationToken)));
     }
+
+    /// <summary>The comments among a report's journal entries (in their order).</summary>
+    internal static IReadOnlyList<CommentView> Comments(IEnumerable<JournalEntry> entries) =>
+        entries.Where(e => e.Action == CommentAction).Select(e => new CommentView(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.StepId, e.Comment ?? string.Empty)).ToList();
 
     /// <summary>
     /// 後閲: the principal marks as seen every decision a deputy took for them on this report, with an
@@ -115,16 +118,21 @@ public sealed class ReportNotes(ReformDbContext db, ReportWorkflow workflow, Out
     }
 
     /// <summary>The deputies' decisions on a report and their 後閲, oldest first.</summary>
-    public async Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, CancellationToken cancellationToken) =>
+        DeputyDecisionsAsync(id, null, cancellationToken);
+
+    /// <summary>The same, from the report's journal entries when the caller has read them already (in their order).</summary>
+    internal async Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, IReadOnlyList<JournalEntry>? journal, CancellationToken cancellationToken)
     {
         var reviews = await db.WorkTasks.AsNoTracking()
             .Where(t => t.ReportId == id && t.Kind == WorkTaskKind.PostReview)
             .Select(t => new { t.JournalSeq, t.DueDate, t.State, t.CompletedAt })
             .ToListAsync(cancellationToken);
-        var entries = await db.JournalEntries.AsNoTracking()
-            .Where(e => e.ReportId == id && (e.OnBehalfOfId != null || e.Action == PostReviewAction))
-            .OrderBy(e => e.Seq)
-            .ToListAsync(cancellationToken);
+        var entries = journal is not null ? journal.Where(e => e.OnBehalfOfId != null || e.Action == PostReviewAction).ToList()
+            : await db.JournalEntries.AsNoTracking()
+                .Where(e => e.ReportId == id && (e.OnBehalfOfId != null || e.Action == PostReviewAction))
+                .OrderBy(e => e.Seq)
+                .ToListAsync(cancellationToken);
         var reviewEntries = entries.Where(e => e.Action == PostReviewAction).ToList();
         return entries.Where(e => e.Action != PostReviewAction && reviews.Any(r => r.JournalSeq == e.Seq)).Select(e =>
         {

@@ -193,15 +193,15 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
             return Outcome.NotFound("No such report.");
         }
 
-        return Outcome.Ok<IReadOnlyList<HistoryEntry>>(await db.JournalEntries.AsNoTracking()
-            .Where(e => e.ReportId == id)
-            .OrderBy(e => e.Seq)
-            .Select(e => new HistoryEntry(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment)
-            {
-                Step = e.StepId, ActorRole = e.ActorRole, ActorSection = e.ActorSectionCode,
-            })
-            .ToListAsync(cancellationToken));
+        var entries = await db.JournalEntries.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Seq).ToListAsync(cancellationToken);
+        return Outcome.Ok<IReadOnlyList<HistoryEntry>>(entries.Select(History).ToList());
     }
+
+    /// <summary>A journal entry as the history shows it.</summary>
+    internal static HistoryEntry History(JournalEntry e) => new(e.Seq, e.At, e.Actor, e.OnBehalfOf, e.Action, e.FromStatus, e.ToStatus, e.Comment)
+    {
+        Step = e.StepId, ActorRole = e.ActorRole, ActorSection = e.ActorSectionCode,
+    };
 }
 
 /// <summary>Which of the inbox's tasks to show; every part optional.</summary>

@@ -468,7 +468,7 @@ public sealed class ReportWorkflow(
         return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route, loaded.Title ?? report.MeasureCode);
     }
 
-    private async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, Caller caller, CancellationToken cancellationToken)
+    internal async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, Caller caller, CancellationToken cancellationToken)
     {
         var permitted = machine.Permitted();
         // Only chiefs and heads appoint deputies, so only they can have a 後閲 to do.
