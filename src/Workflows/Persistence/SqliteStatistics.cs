@@ -7,15 +7,12 @@ namespace AomoriReform.Workflows.Persistence;
 /// Table statistics for SQLite's planner, which PostgreSQL keeps by itself (autovacuum's analyze).
 /// Without them SQLite chooses an index by its columns alone and breaks ties by creation order: the
 /// inbox read every open task (80 ms at 30,000 open tasks instead of 1.5 ms). The embedded profile
-/// gathers them for the tasks and the reports, at start-up and after opening a check-in (the year's
-/// bulk of both), with <c>analysis_limit</c> bounding the rows read per index, so it costs
-/// milliseconds at any size. Only for those two: their shape at those moments is the year's, while
-/// the outbox, the consumers' records and the projection are still filling up then, and statistics
-/// that say "a handful of rows" would steer later plans to scans (SQLite never re-analyzes by
-/// itself). A connection reads statistics when it loads the schema, so the pool is cleared
-/// afterwards: connections open anew and plan with them. No-op on PostgreSQL. Statistics only steer
-/// plans: a failure (a full disk, say) leaves the earlier ones and answers false rather than failing
-/// the caller, whose own work has committed.
+/// gathers them at start-up and after opening a check-in (the year's bulk of reports and tasks), with
+/// <c>analysis_limit</c> bounding the rows read per index, so it costs milliseconds at any size.
+/// A connection reads the statistics when it loads the schema, so the pool is cleared afterwards:
+/// connections open anew and plan with them. No-op on PostgreSQL. Statistics only steer plans: a
+/// failure (a full disk, say) leaves the earlier ones and answers false rather than failing the caller,
+/// whose own work has committed.
 /// </summary>
 public static class SqliteStatistics
 {
@@ -31,7 +28,7 @@ public static class SqliteStatistics
             // Through a transaction, so it queues at the write gate like every other writer.
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA analysis_limit = 1000; ANALYZE work_tasks; ANALYZE progress_reports;", cancellationToken);
+                await db.Database.ExecuteSqlRawAsync("PRAGMA analysis_limit = 1000; ANALYZE;", cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
         }
