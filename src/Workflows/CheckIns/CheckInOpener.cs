@@ -135,8 +135,6 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
         outbox.Add(new CheckInOpened { FiscalYear = year, DueDate = due, ReportsOpened = measures.Count, Actor = actorName, At = now });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        // The year's reports and tasks arrived at once: SQLite's planner needs to know (PostgreSQL analyzes by itself).
-        await SqliteStatistics.RefreshAsync(db, cancellationToken);
         return Outcome.Ok(new CheckInView(year, due, measures.Count, now));
     }
 

@@ -107,7 +107,6 @@ public sealed partial class DatabaseInitializer(
             {
                 // WAL lets readers run beside the one writer; synchronous stays FULL (durability first).
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-                await SqliteStatistics.RefreshAsync(db, cancellationToken);
             }
         }
 
