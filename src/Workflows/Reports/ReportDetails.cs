@@ -39,7 +39,7 @@ public sealed class ReportDetails(ReformDbContext db, ReportWorkflow workflow, R
             return Outcome.NotFound("No such report.");
         }
 
-        var report = await workflow.ViewAsync(found.Report, found.Machine, found.Route, found.Title, caller, cancellationToken);
+        var report = workflow.View(found.Report, found.Machine, found.Route, found.Title, found.PostReviews, caller);
         var journal = await db.JournalEntries.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Seq).ToListAsync(cancellationToken);
         var sections = await db.Sections.AsNoTracking().Select(s => new { s.Code, s.Name, Department = s.Department!.Name }).ToDictionaryAsync(s => s.Code, cancellationToken);
         var place = sections[report.SectionCode];

@@ -49,7 +49,7 @@ public sealed class ReportWorkflow(
     public async Task<Outcome<ReportView>> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
-        return loaded is { } found ? Outcome.Ok(await ViewAsync(found.Report, found.Machine, found.Route, found.Title, caller, cancellationToken)) : Outcome.NotFound("No such report.");
+        return loaded is { } found ? Outcome.Ok(View(found.Report, found.Machine, found.Route, found.Title, found.PostReviews, caller)) : Outcome.NotFound("No such report.");
     }
 
     public async Task<Outcome<ReportView>> SaveAsync(Guid id, int version, ReportContent content, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class ReportWorkflow(
             return Outcome.NotFound("No such report.");
         }
 
-        var (report, machine, openTasks, route, title) = found;
+        var (report, machine, openTasks, route, title, postReviews) = found;
         RouteStep? toStep = null;
         if (request.ToStep is { } target)
         {
@@ -223,7 +223,7 @@ public sealed class ReportWorkflow(
         UpdateTasks(action, report, route, machine, fromStep, nextStep, openTasks, acting, caller, now);
 
         var fresh = new RouteMachine(route, report, db.WorkTasks.Local.Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
-        var view = await ViewAsync(report, fresh, route, title, caller, cancellationToken);
+        var view = View(report, fresh, route, title, postReviews, caller);
         if (idempotencyKey is not null)
         {
             db.IdempotencyRecords.Add(new IdempotencyRecord
@@ -430,28 +430,30 @@ public sealed class ReportWorkflow(
         Version = report.Version, Actor = caller.Name, OnBehalfOf = onBehalfOf?.Name, At = now,
     };
 
-    private sealed record LoadedReport(ProgressReport Report, string? Title, List<WorkTask> OpenTasks);
+    private sealed record LoadedReport(ProgressReport Report, string? Title, List<WorkTask> OpenTasks, List<Guid> PostReviews);
 
-    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> LoadTracked = Load(QueryTrackingBehavior.TrackAll);
-    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> LoadUntracked = Load(QueryTrackingBehavior.NoTracking);
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> LoadTracked = Load(QueryTrackingBehavior.TrackAll);
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> LoadUntracked = Load(QueryTrackingBehavior.NoTracking);
 
-    private static CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<LoadedReport?>>> Load(QueryTrackingBehavior tracking) => new(() =>
-        EF.CompileAsyncQuery((ReformDbContext db, Guid id, CancellationToken _) => db.ProgressReports.AsTracking(tracking)
+    private static CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> Load(QueryTrackingBehavior tracking) => new(() =>
+        EF.CompileAsyncQuery((ReformDbContext db, Guid id, string userId, CancellationToken _) => db.ProgressReports.AsTracking(tracking)
             .Where(r => r.Id == id)
             .Select(r => new LoadedReport(
                 r,
                 db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
-                db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList()))
+                db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(),
+                db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == userId)
+                    .Select(t => t.Id).ToList()))
             .SingleOrDefault()));
 
     /// <summary>
-    /// The report with its open action tasks and its measure's title, in one round trip; null when
-    /// there is no such report or the caller may not see it.
+    /// The report with its open action tasks, its measure's title and the caller's open 後閲 on it, in
+    /// one round trip; null when there is no such report or the caller may not see it.
     /// </summary>
-    internal async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title)?> LoadAsync(
+    internal async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title, List<Guid> PostReviews)?> LoadAsync(
         Guid id, Caller caller, bool tracking, CancellationToken cancellationToken)
     {
-        var loaded = await (tracking ? LoadTracked : LoadUntracked).For(db)(db, id, cancellationToken);
+        var loaded = await (tracking ? LoadTracked : LoadUntracked).For(db)(db, id, caller.UserId, cancellationToken);
         if (loaded is null)
         {
             return null;
@@ -465,25 +467,22 @@ public sealed class ReportWorkflow(
 
         var route = await routes.GetAsync(report.RouteName, report.RouteVersion, cancellationToken)
             ?? throw new InvalidOperationException($"Route {report.RouteName} v{report.RouteVersion} is not published.");
-        return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route, loaded.Title ?? report.MeasureCode);
+        return (report, new RouteMachine(route, report, openTasks, caller), openTasks, route, loaded.Title ?? report.MeasureCode, loaded.PostReviews);
     }
 
-    internal async Task<ReportView> ViewAsync(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, Caller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// The report as the caller sees it once this unit of work commits. <paramref name="storedPostReviews"/>
+    /// are the caller's open 後閲 on it as loaded; those this unit of work closed no longer count, and any it
+    /// opened for the caller do.
+    /// </summary>
+    internal ReportView View(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, IReadOnlyCollection<Guid> storedPostReviews, Caller caller)
     {
         var permitted = machine.Permitted();
         // Only chiefs and heads appoint deputies, so only they can have a 後閲 to do.
-        var postReviews = 0;
-        if (caller.Role is Organisation.Role.SectionChief or Organisation.Role.DepartmentHead)
-        {
-            // As they will stand once this unit of work commits: stored ones not closed in it, and any it opens.
-            var stored = await db.WorkTasks.AsNoTracking()
-                .Where(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId)
-                .Select(t => t.Id).ToListAsync(cancellationToken);
-            postReviews = stored.Count(id => db.WorkTasks.Local.FirstOrDefault(t => t.Id == id) is not { } tracked || tracked.State == WorkTaskState.Open)
+        var postReviews = caller.Role is not (Organisation.Role.SectionChief or Organisation.Role.DepartmentHead) ? 0
+            : storedPostReviews.Count(id => db.WorkTasks.Local.FirstOrDefault(t => t.Id == id) is not { } tracked || tracked.State == WorkTaskState.Open)
                 + db.WorkTasks.Local.Count(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open
                     && t.AssigneeUserId == caller.UserId && db.Entry(t).State == EntityState.Added);
-        }
-
         return new ReportView(
             report.Id, report.MeasureCode, title, report.SectionCode, report.FiscalYear, report.RouteName, report.RouteVersion,
             report.Status, report.Version, report.DueDate, report.Content, permitted.Select(Name).ToList())

@@ -177,6 +177,8 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         var submitted = await Submitted(id);
 
         var approved = await Act(id, "assistant", ReportAction.Approve, submitted.Version, "課長不在のため代決").OkAsync();
+        Assert.False(approved.PostReviewOpen);
+        Assert.True((await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.GetAsync(id, chief, CancellationToken.None)).OkAsync()).PostReviewOpen);
 
         var entry = (await Journal(id))[^1];
         Assert.Equal(("課長補佐 花子", "行政経営管理課長 三郎"), (entry.Actor, entry.OnBehalfOf));
@@ -216,7 +218,9 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         var id = await StandardReport();
         var submitted = await Submitted(id);
         var approved = await Act(id, "assistant", ReportAction.Approve, submitted.Version, "代決").OkAsync();
-        Assert.Contains("recall", (await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.GetAsync(id, chief, CancellationToken.None)).OkAsync()).PermittedActions);
+        var asChief = await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.GetAsync(id, chief, CancellationToken.None)).OkAsync();
+        Assert.Contains("recall", asChief.PermittedActions);
+        Assert.True(asChief.PostReviewOpen);
 
         var recalled = await Act(id, "chief", ReportAction.Recall, approved.Version).OkAsync();
 
