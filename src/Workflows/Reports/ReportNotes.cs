@@ -118,21 +118,17 @@ public sealed class ReportNotes(ReformDbContext db, ReportWorkflow workflow, Out
     }
 
     /// <summary>The deputies' decisions on a report and their 後閲, oldest first.</summary>
-    public Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, CancellationToken cancellationToken) =>
-        DeputyDecisionsAsync(id, null, cancellationToken);
+    public async Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, CancellationToken cancellationToken) =>
+        await DeputyDecisionsAsync(id, await db.JournalEntries.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Seq).ToListAsync(cancellationToken), cancellationToken);
 
-    /// <summary>The same, from the report's journal entries when the caller has read them already (in their order).</summary>
-    internal async Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, IReadOnlyList<JournalEntry>? journal, CancellationToken cancellationToken)
+    /// <summary>The same, from the report's journal entries (in their order), read by the caller.</summary>
+    internal async Task<IReadOnlyList<DeputyDecisionView>> DeputyDecisionsAsync(Guid id, IReadOnlyList<JournalEntry> journal, CancellationToken cancellationToken)
     {
         var reviews = await db.WorkTasks.AsNoTracking()
             .Where(t => t.ReportId == id && t.Kind == WorkTaskKind.PostReview)
             .Select(t => new { t.JournalSeq, t.DueDate, t.State, t.CompletedAt })
             .ToListAsync(cancellationToken);
-        var entries = journal is not null ? journal.Where(e => e.OnBehalfOfId != null || e.Action == PostReviewAction).ToList()
-            : await db.JournalEntries.AsNoTracking()
-                .Where(e => e.ReportId == id && (e.OnBehalfOfId != null || e.Action == PostReviewAction))
-                .OrderBy(e => e.Seq)
-                .ToListAsync(cancellationToken);
+        var entries = journal.Where(e => e.OnBehalfOfId != null || e.Action == PostReviewAction).ToList();
         var reviewEntries = entries.Where(e => e.Action == PostReviewAction).ToList();
         return entries.Where(e => e.Action != PostReviewAction && reviews.Any(r => r.JournalSeq == e.Seq)).Select(e =>
         {
