@@ -269,9 +269,12 @@ public abstract class ReformDbContext(DbContextOptions options)
             // SQLite, which plans without statistics, prefers it to (kind, state), which holds every open
             // task of the kind and made each action's cost grow with the year's reports.
             task.HasIndex(t => new { t.ReportId, t.State, t.Kind });
-            // The 後閲 of one person (personal tasks), and HQ's list of those still open.
-            task.HasIndex(t => new { t.AssigneeUserId, t.State }).HasFilter("assignee_user_id IS NOT NULL");
-            task.HasIndex(t => new { t.Kind, t.State, t.DueDate });
+            // The 後閲 of one person (personal tasks), by due date (their inbox's order).
+            task.HasIndex(t => new { t.AssigneeUserId, t.State, t.DueDate }).HasFilter("assignee_user_id IS NOT NULL");
+            // HQ's list of 後閲, open first by due date. Partial, and without the kind as a column: an index
+            // on (kind, state) held every open action task, and SQLite (no statistics) took it for the
+            // inbox's group lookup as readily as the inbox index, reading every open task of the year.
+            task.HasIndex(t => new { t.State, t.DueDate }).HasDatabaseName("ix_work_tasks_post_reviews").HasFilter("kind = 'PostReview'");
             // The candidate group as one value (role, section, department), computed by the database and
             // never written or read back by EF Core: the inbox looks a caller's groups up by equality on it.
             // A planner estimates "role R and no section" from the columns as if they were independent

@@ -53,9 +53,13 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
     private IQueryable<TaskRow> Filtered(Caller caller, InboxFilter filter, DateOnly today)
     {
         var self = caller.UserId;
+        // Two lookups joined by UNION ALL (a task is of one kind, so none is in both): the caller's own
+        // 後閲 through the person's index, the action tasks of their groups through the inbox index.
+        // One WHERE with an OR of the two made SQLite, which plans without statistics, read the whole
+        // inbox index (every open task of the year) rather than search each index.
         var rows = db.WorkTasks.AsNoTracking()
-            .Where(t => t.State == WorkTaskState.Open)
-            .Where(AssignedToAny(caller.Identities.ToList(), self))
+            .Where(t => t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self)
+            .Concat(db.WorkTasks.AsNoTracking().Where(t => t.State == WorkTaskState.Open).Where(InGroupsOfAny(caller.Identities.ToList())))
             .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new TaskRow { Task = t, Report = r })
             // Nobody decides on their own submission (not even as deputy), so such tasks are not theirs to see here.
             .Where(x => x.Task.Kind == WorkTaskKind.PostReview || x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);
@@ -87,22 +91,20 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
         identity.Role == role && (section == null || section == identity.SectionCode) && (department == null || department == identity.DepartmentCode);
 
     /// <summary>
-    /// One SQL predicate: an action task for the role and scope of any of the caller's identities, or
-    /// a 後閲 that is the caller's own (never a deputy's: the absent principal reviews it when back).
+    /// An action task for the role and scope of any of the caller's identities: its candidate group's
+    /// key among the keys of all their groups (one lookup in the inbox index, whatever the number of
+    /// identities), and the same groups by their columns, which the key is made of.
     /// </summary>
-    private static System.Linq.Expressions.Expression<Func<WorkTask, bool>> AssignedToAny(IReadOnlyList<Caller> identities, string self)
+    private static System.Linq.Expressions.Expression<Func<WorkTask, bool>> InGroupsOfAny(IReadOnlyList<Caller> identities)
     {
         var task = System.Linq.Expressions.Expression.Parameter(typeof(WorkTask), "t");
-        System.Linq.Expressions.Expression<Func<WorkTask, bool>> own = t => t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self;
-        System.Linq.Expressions.Expression any = new ReplaceParameter(own.Parameters[0], task).Visit(own.Body);
+        System.Linq.Expressions.Expression? lookup = null;
+        System.Linq.Expressions.Expression? check = null;
         foreach (var identity in identities)
         {
             var role = identity.Role;
             var section = identity.SectionCode;
             var department = identity.DepartmentCode;
-            // The lookup: the identity's candidate groups by their key (what the index and the planner's
-            // statistics serve); the check: the same groups by their columns, which the key is made of.
-            System.Linq.Expressions.Expression? lookup = null;
             foreach (var groupKey in AssigneeKeys.GroupsOf(role, section, department))
             {
                 System.Linq.Expressions.Expression<Func<WorkTask, bool>> equal = t => EF.Property<string>(t, AssigneeKeys.Property) == groupKey;
@@ -110,14 +112,17 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
                 lookup = lookup is null ? body : System.Linq.Expressions.Expression.OrElse(lookup, body);
             }
 
-            System.Linq.Expressions.Expression<Func<WorkTask, bool>> check = t => t.Kind == WorkTaskKind.Action && t.AssigneeRole == role
+            System.Linq.Expressions.Expression<Func<WorkTask, bool>> one = t => t.AssigneeRole == role
                 && (t.AssigneeSectionCode == null || t.AssigneeSectionCode == section)
                 && (t.AssigneeDepartmentCode == null || t.AssigneeDepartmentCode == department);
-            var one = System.Linq.Expressions.Expression.AndAlso(lookup!, new ReplaceParameter(check.Parameters[0], task).Visit(check.Body));
-            any = System.Linq.Expressions.Expression.OrElse(any, one);
+            var oneBody = new ReplaceParameter(one.Parameters[0], task).Visit(one.Body);
+            check = check is null ? oneBody : System.Linq.Expressions.Expression.OrElse(check, oneBody);
         }
 
-        return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(any, task);
+        System.Linq.Expressions.Expression<Func<WorkTask, bool>> action = t => t.Kind == WorkTaskKind.Action;
+        var all = System.Linq.Expressions.Expression.AndAlso(
+            System.Linq.Expressions.Expression.AndAlso(lookup!, new ReplaceParameter(action.Parameters[0], task).Visit(action.Body)), check!);
+        return System.Linq.Expressions.Expression.Lambda<Func<WorkTask, bool>>(all, task);
     }
 
     private sealed class ReplaceParameter(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to) : System.Linq.Expressions.ExpressionVisitor

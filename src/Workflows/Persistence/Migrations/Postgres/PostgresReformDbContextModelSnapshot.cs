@@ -372,12 +372,13 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_work_tasks_inbox")
                         .HasFilter("state = 'Open'");
 
-                    b.HasIndex("AssigneeUserId", "State")
-                        .HasDatabaseName("ix_work_tasks_assignee_user_id_state")
-                        .HasFilter("assignee_user_id IS NOT NULL");
+                    b.HasIndex("State", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_post_reviews")
+                        .HasFilter("kind = 'PostReview'");
 
-                    b.HasIndex("Kind", "State", "DueDate")
-                        .HasDatabaseName("ix_work_tasks_kind_state_due_date");
+                    b.HasIndex("AssigneeUserId", "State", "DueDate")
+                        .HasDatabaseName("ix_work_tasks_assignee_user_id_state_due_date")
+                        .HasFilter("assignee_user_id IS NOT NULL");
 
                     b.HasIndex("ReportId", "State", "Kind")
                         .HasDatabaseName("ix_work_tasks_report_id_state_kind");
