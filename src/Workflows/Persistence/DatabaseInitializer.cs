@@ -84,8 +84,11 @@ public sealed partial class DatabaseInitializer(
         }
 
         // Hosts starting together take turns, so start-up tasks (seeding, publishing routes)
-        // never race each other; the lock goes with the connection.
-        await using var startupLock = profile.UsesPostgres ? new NpgsqlConnection(profile.PostgresConnectionString) : null;
+        // never race each other; the lock goes with the connection, which is not pooled: closed, it
+        // ends its session and so the lock (a pooled one would keep it until it was next used).
+        await using var startupLock = profile.UsesPostgres
+            ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(profile.PostgresConnectionString) { Pooling = false }.ConnectionString)
+            : null;
         if (startupLock is not null)
         {
             await startupLock.OpenAsync(cancellationToken);

@@ -10,10 +10,10 @@ namespace AomoriReform.Workflows.Rollups;
 /// <summary>
 /// Keeps <see cref="ReportProjection"/> and its <see cref="RollupCount"/> groups current from the
 /// report events, in batches: one transaction applies up to a few hundred events and records their
-/// message ids. A message id seen before is skipped, an event older than the row's version is
-/// ignored, and the row's update is conditional on the version (two batches racing on one report
-/// cannot regress it; a clash on inserting a new row fails the batch, which the retry then applies
-/// as updates), so redelivery and reordering leave the projection equal to a rebuild.
+/// message ids. A message id seen before is skipped, and an event older than the row's version is
+/// ignored: the batch reads its rows locked (two batches racing on one report wait for each other,
+/// so neither can regress it; a clash on inserting a new row fails the batch, which the retry then
+/// applies as updates), so redelivery and reordering leave the projection equal to a rebuild.
 /// </summary>
 public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider time) :
     IConsumer<Batch<ReportOpened>>, IConsumer<Batch<ReportSubmitted>>, IConsumer<Batch<ReportRecalled>>, IConsumer<Batch<ReportApproved>>,
@@ -68,15 +68,20 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         {
             if (current.TryGetValue(e.ReportId, out var row))
             {
-                // A conditional update: an older or repeated event changes nothing, and a
-                // concurrent batch cannot overwrite a newer version with an older one.
-                var changed = await db.ReportProjections
-                    .Where(p => p.ReportId == e.ReportId && p.Version < e.Version)
-                    .ExecuteUpdateAsync(set => set.SetProperty(p => p.Status, e.Status).SetProperty(p => p.Version, e.Version).SetProperty(p => p.UpdatedAt, e.At), cancellationToken);
-                if (changed == 1 && row.Status != e.Status)
+                // The row is locked and read in this transaction, so its version is the latest: an
+                // older or repeated event changes nothing. The changed rows are written together by
+                // SaveChanges (one round trip), not one statement each.
+                if (row.Version < e.Version)
                 {
-                    Count(counts, RollupGroup.Of(row, row.Status), -1);
-                    Count(counts, RollupGroup.Of(row, e.Status), +1);
+                    if (row.Status != e.Status)
+                    {
+                        Count(counts, RollupGroup.Of(row, row.Status), -1);
+                        Count(counts, RollupGroup.Of(row, e.Status), +1);
+                    }
+
+                    row.Status = e.Status;
+                    row.Version = e.Version;
+                    row.UpdatedAt = e.At;
                 }
             }
             else if (dueDates.TryGetValue(e.ReportId, out var due))
@@ -106,16 +111,17 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         counts[group] = counts.GetValueOrDefault(group) + change;
 
     /// <summary>
-    /// The batch's projection rows as they stand, locked against other batches until this one commits
-    /// (in report order): the group counts move from the status a row had to the one it gets, so what
-    /// it had must be the latest. On SQLite the write gate already admits one transaction at a time.
+    /// The batch's projection rows as they stand, tracked, and locked against other batches until this
+    /// one commits (in report order): the group counts move from the status a row had to the one it
+    /// gets, and a row changes only for a newer version, so what it had must be the latest. On SQLite
+    /// the write gate already admits one transaction at a time.
     /// </summary>
     private async Task<Dictionary<Guid, ReportProjection>> LockedAsync(List<Guid> reportIds, CancellationToken cancellationToken)
     {
         var rows = db.Database.IsNpgsql()
             ? db.ReportProjections.FromSql($"SELECT * FROM report_projections WHERE report_id = ANY({reportIds.ToArray()}) ORDER BY report_id FOR UPDATE")
             : db.ReportProjections.Where(p => reportIds.Contains(p.ReportId));
-        return await rows.AsNoTracking().ToDictionaryAsync(p => p.ReportId, cancellationToken);
+        return await rows.ToDictionaryAsync(p => p.ReportId, cancellationToken);
     }
 }
 
