@@ -16,14 +16,18 @@ public static class PersistenceExtensions
     public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
     {
         var profile = builder.GetReformProfile();
+        // Pooled: a unit of work takes a context from the pool and gives it back reset, instead of
+        // building one and its options each time (an approval uses three: the request's, the
+        // dispatcher's and the projection consumer's). The context holds no state of its own beyond
+        // EF Core's, and the interceptors are singletons.
         if (profile.UsesPostgres)
         {
-            builder.Services.AddDbContext<ReformDbContext, PostgresReformDbContext>((services, options) =>
+            builder.Services.AddDbContextPool<ReformDbContext, PostgresReformDbContext>((services, options) =>
                 ConfigurePostgres(options, profile.PostgresConnectionString!).AddInterceptors(services.GetServices<IInterceptor>()));
         }
         else
         {
-            builder.Services.AddDbContext<ReformDbContext, SqliteReformDbContext>((services, options) =>
+            builder.Services.AddDbContextPool<ReformDbContext, SqliteReformDbContext>((services, options) =>
                 ConfigureSqlite(options, profile.SqliteConnectionString).AddInterceptors(services.GetServices<IInterceptor>()));
         }
 
