@@ -35,6 +35,16 @@ public sealed record ReformProfile
     public string Description =>
         $"database={(UsesPostgres ? "PostgreSQL" : "SQLite")}, bus={(UsesRabbitMq ? "RabbitMQ" : "in-memory")}, jobs={(UsesPostgres ? "PostgreSQL" : "in-memory")}";
 
+    /// <summary>
+    /// Whether a connection string itself sets one of these keywords (Npgsql's builder knows every
+    /// keyword and reports its default, so what was written is read from a plain builder).
+    /// </summary>
+    internal static bool Writes(string connectionString, params string[] keywords)
+    {
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keywords.Any(written.ContainsKey);
+    }
+
     /// <summary>Reads and checks the settings; a missing or malformed one throws naming the key.</summary>
     public static ReformProfile From(IConfiguration configuration, IHostEnvironment environment)
     {
@@ -53,9 +63,7 @@ public sealed record ReformProfile
                 // on the server after a few uses, so PostgreSQL stops parsing and planning them each
                 // time. A connection string that sets its own value (0 behind a pooler in transaction
                 // mode) keeps it.
-                // (Npgsql's builder knows every keyword, so what was written is read from a plain one.)
-                var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = postgres };
-                if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))
+                if (!Writes(postgres, "Max Auto Prepare", "MaxAutoPrepare"))
                 {
                     builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
                     postgres = builder.ConnectionString;

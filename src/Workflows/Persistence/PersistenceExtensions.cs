@@ -56,13 +56,10 @@ public static class PersistenceExtensions
     /// also means a pool of its own, so connections that do hold session state (the start-up lock,
     /// Hangfire's) never come here.
     /// </summary>
-    internal static string WithoutResetOnClose(string connectionString)
-    {
-        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        return written.ContainsKey("No Reset On Close") || written.ContainsKey("NoResetOnClose")
+    internal static string WithoutResetOnClose(string connectionString) =>
+        ReformProfile.Writes(connectionString, "No Reset On Close", "NoResetOnClose")
             ? connectionString
             : new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
-    }
 
     public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder options, string connectionString) =>
         options
