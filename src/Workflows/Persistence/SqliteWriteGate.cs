@@ -111,22 +111,6 @@ public sealed class SqliteWriteGate : DbTransactionInterceptor
         }
     }
 
-    /// <summary>
-    /// Takes the gate of <paramref name="connection"/>'s database outside any transaction, for work that
-    /// must not run beside a writer (the background checkpoint); disposing the result gives it back.
-    /// </summary>
-    public static async Task<IDisposable> EnterAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        var gate = GateOf(connection);
-        await gate.WaitAsync(cancellationToken);
-        return new Entered(new Hold(gate));
-    }
-
-    private sealed class Entered(Hold hold) : IDisposable
-    {
-        public void Dispose() => hold.Release();
-    }
-
     private static SemaphoreSlim GateOf(DbConnection connection) => Gates.GetOrAdd(connection.DataSource, _ => new SemaphoreSlim(1, 1));
 }
 
