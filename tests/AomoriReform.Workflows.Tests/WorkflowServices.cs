@@ -88,10 +88,6 @@ public sealed class WorkflowServices : IAsyncDisposable
 
     public Task<T> Db<T>(Func<ReformDbContext, Task<T>> query) => In(query);
 
-    /// <summary>A singleton of the composition, such as a hosted service the tests start themselves.</summary>
-    public T Get<T>()
-        where T : notnull => host.Services.GetRequiredService<T>();
-
     /// <summary>The sample organisation (with the given extra CSV rows) and the sample plan.</summary>
     public async Task ImportSamplesAsync(string extraOrganisationRows = "")
     {

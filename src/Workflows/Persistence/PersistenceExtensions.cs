@@ -33,12 +33,6 @@ public static class PersistenceExtensions
 
         builder.Services.AddSingleton<DatabaseState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
-        if (!profile.UsesPostgres)
-        {
-            builder.Services.AddSingleton<SqliteCheckpointer>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<SqliteCheckpointer>());
-        }
-
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<StorageSpaceHealthCheck>("storage", tags: ["ready"]);
@@ -71,7 +65,7 @@ public static class PersistenceExtensions
         options
             .UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(new SqliteHandleSettings(), WriteGate, new SqliteWriteGateRelease(WriteGate));
+            .AddInterceptors(new SqliteBusyTimeout(), WriteGate, new SqliteWriteGateRelease(WriteGate));
 
     public static DbContextOptionsBuilder<T> ConfigurePostgres<T>(DbContextOptionsBuilder<T> options, string connectionString)
         where T : DbContext
