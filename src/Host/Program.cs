@@ -37,7 +37,10 @@ using AomoriReform.Workflows.Workspaces;
 WebApplication app;
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // Settings are read once, at start (a changed appsettings file takes a restart). Reloading them on
+    // change makes ASP.NET Core watch the whole content root, subfolders included, and the embedded
+    // database lives in its data/ folder: every page SQLite wrote woke the host to read an inotify event.
+    var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
     builder.AddReformProfile();
     builder.AddClosedDays();
     builder.AddPersistence();

@@ -67,7 +67,14 @@ string? benchPostgres = null;
 string? dataDirectory = null;
 if (embedded)
 {
-    dataDirectory = Directory.CreateTempSubdirectory("aomori-bench-").FullName;
+    // Where the embedded default keeps it: a data folder inside the host's content root (the folder it runs in).
+    dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", $"bench-{Environment.ProcessId}");
+    if (Directory.Exists(dataDirectory))
+    {
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+
+    Directory.CreateDirectory(dataDirectory);
     environment["Storage__DataDirectory"] = dataDirectory;
     environment["ConnectionStrings__Postgres"] = string.Empty;
 }
@@ -81,7 +88,11 @@ else
     environment["ConnectionStrings__Postgres"] = benchPostgres;
 }
 
-var host = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "AomoriReform.Host.dll"), "--urls", Url]) { RedirectStandardOutput = true, RedirectStandardError = true };
+// The host runs in the folder it was built to, as a published host runs in its own: that is its content root.
+var host = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "AomoriReform.Host.dll"), "--urls", Url])
+{
+    RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
+};
 foreach (var (key, value) in environment)
 {
     host.Environment[key] = value;
@@ -696,6 +707,10 @@ finally
     Console.WriteLine(JsonSerializer.Serialize(figures));
     process.Kill(entireProcessTree: true);
     await process.WaitForExitAsync();
+    if (dataDirectory is not null)
+    {
+        Directory.Delete(dataDirectory, recursive: true);
+    }
 }
 
 // The web UI's pages timed one request at a time (the server's time plus a loopback round trip),

@@ -66,6 +66,9 @@ public sealed class RunningHost : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The running process's id (Linux: its /proc entry).</summary>
+    public int ProcessId => process?.Id ?? throw new InvalidOperationException("The host is not running.");
+
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>The last lines the host (all its runs) printed, for a failure message.</summary>
