@@ -44,7 +44,8 @@ var figures = new SortedDictionary<string, object>(StringComparer.Ordinal)
 var errorStatuses = new ConcurrentDictionary<int, int>();
 var environment = new Dictionary<string, string>
 {
-    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    // Development, as `dotnet run` starts the embedded default; the production profile needs it for the demo accounts the driver signs in as.
+    ["ASPNETCORE_ENVIRONMENT"] = options.Get("environment", "Development"),
     ["Demo__Password"] = Password,
     ["Demo__OpenCheckIn"] = "false",
     // The driver signs in hundreds of accounts from one address within a minute.
