@@ -126,7 +126,7 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
 }
 
 /// <summary>
-/// Batches of up to 200 events or 20 ms, whichever comes first, one batch per message type at a
+/// Batches of up to 200 events or 50 ms, whichever comes first, one batch per message type at a
 /// time. A batch needs that many deliveries in flight, so the prefetch is a little above it, and
 /// no more: every delivery in flight is a waiting reader that each new message wakes, and 4,000 of
 /// them spent half the host's CPU contending on one lock.
@@ -139,5 +139,5 @@ public sealed class ReportProjectionConsumerDefinition : ConsumerDefinition<Repo
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReportProjectionConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(BatchLimit).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(1));
+        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(BatchLimit).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(1));
 }
