@@ -84,7 +84,21 @@ else
     benchPostgres = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = "aomori_bench", MaxPoolSize = 200 }.ConnectionString;
     await using var admin = new NpgsqlConnection(postgresAdmin);
     await admin.OpenAsync();
-    await new NpgsqlCommand("DROP DATABASE IF EXISTS aomori_bench WITH (FORCE)", admin).ExecuteNonQueryAsync();
+    // FORCE ends the last run's sessions, but not an autovacuum worker still busy with the last run's
+    // rows (42501 for a role that is not a superuser): wait for it to finish.
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            await new NpgsqlCommand("DROP DATABASE IF EXISTS aomori_bench WITH (FORCE)", admin).ExecuteNonQueryAsync();
+            break;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 60)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
     await new NpgsqlCommand("CREATE DATABASE aomori_bench", admin).ExecuteNonQueryAsync();
     environment["ConnectionStrings__Postgres"] = benchPostgres;
 }

@@ -220,6 +220,7 @@ public abstract class ReformDbContext(DbContextOptions options)
         {
             report.ToTable("progress_reports");
             report.Property(r => r.Version).IsConcurrencyToken();
+            report.Property(r => r.FilesStamp).IsConcurrencyToken();
             report.HasIndex(r => new { r.MeasureId, r.FiscalYear }).IsUnique();
             report.HasIndex(r => new { r.FiscalYear, r.Status });
             report.HasIndex(r => new { r.SectionCode, r.FiscalYear });
@@ -344,7 +345,6 @@ public abstract class ReformDbContext(DbContextOptions options)
             set.ToTable("attachment_sets");
             set.HasKey(s => s.ReportId);
             set.Property(s => s.ReportId).ValueGeneratedNever();
-            set.Property(s => s.Stamp).IsConcurrencyToken();
             set.HasOne<ProgressReport>().WithMany().HasForeignKey(s => s.ReportId).OnDelete(DeleteBehavior.Restrict);
         });
 

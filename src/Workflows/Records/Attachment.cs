@@ -50,14 +50,12 @@ public sealed class AttachmentVersion
 }
 
 /// <summary>
-/// One row per report that has had files or actions since attachments exist: the claim that an
-/// upload, a replacement, a deletion and a journaled action of the same report meet on (its
-/// <see cref="Stamp"/> is a concurrency token each of them moves), and the bytes the report keeps.
+/// One row per report that has had a file: how its files are numbered and the bytes it keeps.
+/// File changes and journaled actions meet on the report's own row (<see cref="Reports.ProgressReport.FilesStamp"/>).
 /// </summary>
 public sealed class AttachmentSet
 {
     public Guid ReportId { get; set; }
-    public int Stamp { get; set; }
 
     /// <summary>How many files were ever attached to the report: the last <see cref="Attachment.Number"/> given.</summary>
     public int Attached { get; set; }

@@ -7,31 +7,16 @@ namespace AomoriReform.Workflows.Records;
 
 /// <summary>
 /// The attachments as the report's journal sees them (<see cref="IReportAttachments"/>): each
-/// journaled action claims the report's <see cref="AttachmentSet"/> in its own unit of work and
-/// signs the current list; verification reads every version's recorded SHA-256 and, when asked,
-/// recomputes it from the stored bytes.
+/// journaled action signs the current list, claimed by the report's own
+/// <see cref="ProgressReport.FilesStamp"/>; verification reads every version's recorded SHA-256
+/// and, when asked, recomputes it from the stored bytes.
 /// </summary>
 public sealed class AttachmentManifest(ReformDbContext db, IAttachmentStore store) : IReportAttachments
 {
-    private static readonly CompiledQuery<Func<ReformDbContext, Guid, CancellationToken, Task<AttachmentSet?>>> SetOf = new(() =>
-        EF.CompileAsyncQuery((ReformDbContext db, Guid reportId, CancellationToken _) => db.AttachmentSets.SingleOrDefault(s => s.ReportId == reportId)));
-
-    public async Task<IReadOnlyList<SignedAttachment>> ClaimAsync(Guid reportId, CancellationToken cancellationToken)
-    {
-        var set = db.AttachmentSets.Local.FirstOrDefault(s => s.ReportId == reportId)
-            ?? await SetOf.For(db)(db, reportId, cancellationToken);
-        if (set is null)
-        {
-            // The first claim: a file uploaded at the same moment inserts the same row, and one of the two fails.
-            db.AttachmentSets.Add(new AttachmentSet { ReportId = reportId });
-            return [];
-        }
-
-        set.Stamp++;
-        // Every upload numbers its file from the set (Attached), so a set that never numbered one has no
-        // files, and an upload racing this claim changes the stamp this transaction checks.
-        return set.Attached == 0 ? [] : await CurrentAsync(reportId, cancellationToken);
-    }
+    // Every file change moves the stamp, so a report whose stamp never moved has no files; a change
+    // racing the action moves the stamp this unit of work checks.
+    public async Task<IReadOnlyList<SignedAttachment>> SignAsync(ProgressReport report, CancellationToken cancellationToken) =>
+        report.FilesStamp == 0 ? [] : await CurrentAsync(report.Id, cancellationToken);
 
     public async Task<AttachmentLedger> LedgerAsync(CancellationToken cancellationToken)
     {

@@ -140,8 +140,8 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
     /// <summary>Takes a file off the report's list while it is editable; its versions stay (the journal may have signed them).</summary>
     public async Task<Outcome<Done>> DeleteAsync(Guid reportId, Guid attachmentId, Caller caller, CancellationToken cancellationToken)
     {
-        var set = await ClaimAsync(reportId, cancellationToken);
-        if (await workflow.LoadAsync(reportId, caller, tracking: false, cancellationToken) is not { } found)
+        // The report as it is now, tracked: moving its file stamp is the claim (see CommitAsync).
+        if (await workflow.LoadAsync(reportId, caller, tracking: true, cancellationToken) is not { } found)
         {
             db.ChangeTracker.Clear();
             return Outcome.NotFound("No such report.");
@@ -157,7 +157,7 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
         attachment!.DeletedAt = time.GetUtcNow().UtcDateTime;
         attachment.DeletedById = caller.UserId;
         attachment.DeletedBy = caller.Name;
-        set.Stamp++;
+        found.Report.FilesStamp++;
         return await SaveAsync(Outcome.Done, cancellationToken);
     }
 
@@ -286,14 +286,16 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
     private async Task<Outcome<AttachmentView>> CommitAsync(
         Guid reportId, Guid? replacing, string name, FileType type, long size, string sha256, string key, Caller caller, CancellationToken cancellationToken)
     {
-        // The claim first, then the report as it is now: an action that commits after this read
-        // moved the claim too, so one of the two fails at SaveChanges.
-        var set = await ClaimAsync(reportId, cancellationToken);
-        if (await workflow.LoadAsync(reportId, caller, tracking: false, cancellationToken) is not { } found)
+        // The report as it is now, tracked: the change moves its file stamp, and its version and stamp
+        // are concurrency tokens, so an action or another file change that commits after this read
+        // makes this SaveChanges fail, and this one committing first makes theirs fail.
+        if (await workflow.LoadAsync(reportId, caller, tracking: true, cancellationToken) is not { } found)
         {
             db.ChangeTracker.Clear();
             return Outcome.NotFound("No such report.");
         }
+
+        var set = await SetAsync(reportId, cancellationToken);
 
         if (Editable(found.Machine) is { } refused)
         {
@@ -333,7 +335,7 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
             Sha256 = sha256, UploadedAt = now, UploadedById = caller.UserId, UploadedBy = caller.Name, StorageKey = key,
         };
         db.AttachmentVersions.Add(version);
-        set.Stamp++;
+        found.Report.FilesStamp++;
         set.StoredBytes += size;
         return await SaveAsync(Outcome.Ok(View(version)), cancellationToken);
     }
@@ -353,8 +355,8 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
         }
     }
 
-    /// <summary>The report's attachment claim, tracked (a new one for a report without files yet): moving its stamp is the claim.</summary>
-    private async Task<AttachmentSet> ClaimAsync(Guid reportId, CancellationToken cancellationToken)
+    /// <summary>The report's file numbering and stored bytes, tracked (a new row for a report without files yet).</summary>
+    private async Task<AttachmentSet> SetAsync(Guid reportId, CancellationToken cancellationToken)
     {
         var set = await db.AttachmentSets.SingleOrDefaultAsync(s => s.ReportId == reportId, cancellationToken);
         if (set is null)

@@ -56,7 +56,7 @@ public sealed class Corrections(ReformDbContext db, ReportWorkflow workflow, IRe
             }
 
             var now = time.GetUtcNow().UtcDateTime;
-            var attached = await attachments.ClaimAsync(report.Id, cancellationToken);
+            var attached = await attachments.SignAsync(report, cancellationToken);
             var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, null, null, Action, report.Status, report.Status, text,
                 new JournalPlace(report.StepId, caller.Role.ToString(), caller.SectionCode), attached);
             db.JournalEntries.Add(entry);

@@ -44,7 +44,7 @@ public sealed record RetentionDecision(string? Reason, int? Years = null);
 /// with a reason. Every decision is an entry of the report's signed journal.
 /// </summary>
 public sealed class RetentionDecisions(
-    ReformDbContext db, IReportAttachments manifest, IAttachmentStore store, TimeProvider time, JournalKeys keys, ILogger<RetentionDecisions> logger)
+    ReformDbContext db, IAttachmentStore store, TimeProvider time, JournalKeys keys, ILogger<RetentionDecisions> logger)
 {
     public const string HoldAction = "legalHold";
     public const string ReleaseAction = "legalHoldRelease";
@@ -285,11 +285,17 @@ public sealed class RetentionDecisions(
     private async Task<(IReadOnlyList<SignedAttachment> Signed, List<string> Purge)> RemoveContentAsync(
         ProgressReport report, Caller caller, DateTime now, CancellationToken cancellationToken)
     {
-        // The claim moves the report's file stamp: an upload cannot slip in between (none can after acceptance anyway).
-        await manifest.ClaimAsync(report.Id, cancellationToken);
-        foreach (var attachment in await db.Attachments.Where(a => a.ReportId == report.Id && a.DeletedAt == null).ToListAsync(cancellationToken))
+        var listed = await db.Attachments.Where(a => a.ReportId == report.Id && a.DeletedAt == null).ToListAsync(cancellationToken);
+        foreach (var attachment in listed)
         {
             (attachment.DeletedAt, attachment.DeletedById, attachment.DeletedBy) = (now, caller.UserId, caller.Name);
+        }
+
+        // The list changes, so its stamp moves; the version moving below stops any upload slipping in
+        // between (none can after acceptance anyway).
+        if (listed.Count > 0)
+        {
+            report.FilesStamp++;
         }
 
         db.ReportSubmissions.RemoveRange(await db.ReportSubmissions.Where(s => s.ReportId == report.Id).ToListAsync(cancellationToken));

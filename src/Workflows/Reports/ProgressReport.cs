@@ -48,6 +48,14 @@ public sealed class ProgressReport : IRouteInstance
     public required string Status { get; set; }
     public int Version { get; set; }
 
+    /// <summary>
+    /// Moves each time the report's file list changes (an upload, a replacement, a deletion, the
+    /// files taken off at disposal); 0 while the report has never had a file. A concurrency token
+    /// like <see cref="Version"/>: a journaled action signs the list it read, and fails if the list
+    /// changed before it committed; a file change fails if an action committed after it read the report.
+    /// </summary>
+    public int FilesStamp { get; set; }
+
     public ReportContent Content { get; set; } = ReportContent.Empty;
 
     /// <summary>Who submitted the current round; nobody approves their own submission.</summary>

@@ -27,12 +27,14 @@ public interface IReportAttachments
 {
     /// <summary>
     /// Called inside an action's unit of work, before its journal entry is written: the report's
-    /// current attachments (the latest version of each file not deleted), and a claim on them in
-    /// the same unit of work. An upload, replacement or deletion of the report's files that commits
-    /// meanwhile makes this action's SaveChanges fail (409), and the other way round, so an entry
-    /// never signs a list that was not the list when it committed.
+    /// current attachments (the latest version of each file not deleted). The claim on them is the
+    /// tracked report's <see cref="ProgressReport.FilesStamp"/>, a concurrency token: an upload,
+    /// replacement or deletion that commits meanwhile moves it and makes this action's SaveChanges
+    /// fail (409), and an action that commits first moves the report's version under the file
+    /// change, so an entry never signs a list that was not the list when it committed. A report
+    /// that never had a file costs no read.
     /// </summary>
-    Task<IReadOnlyList<SignedAttachment>> ClaimAsync(Guid reportId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<SignedAttachment>> SignAsync(ProgressReport report, CancellationToken cancellationToken);
 
     /// <summary>Every stored version and every report's current list (metadata only).</summary>
     Task<AttachmentLedger> LedgerAsync(CancellationToken cancellationToken);
@@ -44,7 +46,7 @@ public interface IReportAttachments
 /// <summary>Reports on their own: no attachments.</summary>
 public sealed class NoReportAttachments : IReportAttachments
 {
-    public Task<IReadOnlyList<SignedAttachment>> ClaimAsync(Guid reportId, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<SignedAttachment>> SignAsync(ProgressReport report, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<SignedAttachment>>([]);
 
     public Task<AttachmentLedger> LedgerAsync(CancellationToken cancellationToken) => Task.FromResult(AttachmentLedger.Empty);

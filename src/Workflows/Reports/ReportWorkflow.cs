@@ -193,7 +193,7 @@ public sealed class ReportWorkflow(
 
         if (action != ReportAction.Save)
         {
-            var attached = await attachments.ClaimAsync(report.Id, cancellationToken);
+            var attached = await attachments.SignAsync(report, cancellationToken);
             var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, request.Comment,
                 new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode), attached);
             db.JournalEntries.Add(entry);

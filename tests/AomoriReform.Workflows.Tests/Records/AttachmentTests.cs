@@ -7,6 +7,7 @@ using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace AomoriReform.Tests.Records;
 
@@ -389,6 +390,80 @@ public abstract class AttachmentTests(Profile profile) : IAsyncLifetime
         var verification = await Verify();
         Assert.True(verification.Valid, verification.Problem + " " + string.Join(", ", outcomes));
     }
+
+    [Fact]
+    public async Task The_report_row_is_the_claim_an_action_and_a_file_change_meet_on()
+    {
+        var id = await StandardReport();
+        Assert.Equal(0, await FilesStamp(id));
+
+        // An action's unit of work read the report (and so its file list) before an upload committed.
+        await services.Db(async db =>
+        {
+            var report = await db.ProgressReports.SingleAsync(r => r.Id == id);
+            await Upload(id, "途中.pdf", TestFiles.Pdf("claim")).OkAsync();
+            report.Version++;
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
+            return true;
+        });
+        Assert.Equal(1, await FilesStamp(id));
+
+        // A file change read the report before an action committed: the action moved the version.
+        await services.Db(async db =>
+        {
+            var report = await db.ProgressReports.SingleAsync(r => r.Id == id);
+            await Act(id, "staff", ReportAction.Submit).OkAsync();
+            report.FilesStamp++;
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
+            return true;
+        });
+
+        // Actions sign the list without moving the stamp; only file changes move it.
+        await Act(id, "staff", ReportAction.Recall).OkAsync();
+        var file = await services.Db(db => db.Attachments.Where(a => a.ReportId == id).Select(a => a.Id).SingleAsync());
+        var staff = await As("staff");
+        await services.In<Attachments, Outcome<Done>>(a => a.DeleteAsync(id, file, staff, CancellationToken.None)).OkAsync();
+        Assert.Equal(2, await FilesStamp(id));
+        await Act(id, "staff", ReportAction.Submit).OkAsync();
+        Assert.Equal(2, await FilesStamp(id));
+        var entries = await services.Db(db => db.JournalEntries.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Seq).Select(e => new { e.Action, e.Attachments }).ToListAsync());
+        Assert.Equal(["open", "submit", "recall", "submit"], entries.Select(e => e.Action));
+        Assert.Contains($"{file:N} 1 ", entries[1].Attachments, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, entries[3].Attachments);
+        Assert.True((await Verify()).Valid);
+    }
+
+    [Fact]
+    public async Task The_upgrade_to_the_stamp_on_the_report_marks_the_reports_that_had_files()
+    {
+        var (withFile, without) = (await StandardReport(0), await StandardReport(1));
+        await Upload(withFile, "以前.pdf", TestFiles.Pdf("upgrade")).OkAsync();
+        await Act(without, "staff", ReportAction.Submit).OkAsync();
+
+        // Back to the schema before the stamp moved onto the report, and up again, as an upgrade runs.
+        await services.Db(async db =>
+        {
+            var migrations = db.Database.GetMigrations().ToList();
+            var stamp = migrations.FindIndex(m => m.EndsWith("_FilesStampOnReport", StringComparison.Ordinal));
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(migrations[stamp - 1]);
+            await db.Database.MigrateAsync();
+            // Statements prepared on pooled connections before the schema changed are not reused.
+            if (db.Database.IsNpgsql())
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+            }
+
+            return true;
+        });
+
+        Assert.Equal((1, 0), (await FilesStamp(withFile), await FilesStamp(without)));
+        await Act(withFile, "staff", ReportAction.Submit).OkAsync();
+        var signed = await services.Db(db => db.JournalEntries.AsNoTracking().Where(e => e.ReportId == withFile).OrderBy(e => e.Seq).Select(e => e.Attachments).LastAsync());
+        Assert.NotEqual(string.Empty, signed);
+        Assert.True((await Verify()).Valid);
+    }
+
+    private Task<int> FilesStamp(Guid id) => services.Db(db => db.ProgressReports.Where(r => r.Id == id).Select(r => r.FilesStamp).SingleAsync());
 
     [Fact]
     public async Task Corrections_are_appended_by_headquarters_after_acceptance_journaled_and_never_edit()

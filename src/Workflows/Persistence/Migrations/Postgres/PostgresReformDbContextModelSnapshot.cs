@@ -1041,11 +1041,6 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("attached");
 
-                    b.Property<int>("Stamp")
-                        .IsConcurrencyToken()
-                        .HasColumnType("integer")
-                        .HasColumnName("stamp");
-
                     b.Property<long>("StoredBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("stored_bytes");
@@ -1693,6 +1688,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.Property<DateOnly>("DueDate")
                         .HasColumnType("date")
                         .HasColumnName("due_date");
+
+                    b.Property<int>("FilesStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("files_stamp");
 
                     b.Property<int>("FiscalYear")
                         .HasColumnType("integer")

@@ -1032,11 +1032,6 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("attached");
 
-                    b.Property<int>("Stamp")
-                        .IsConcurrencyToken()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("stamp");
-
                     b.Property<long>("StoredBytes")
                         .HasColumnType("INTEGER")
                         .HasColumnName("stored_bytes");
@@ -1678,6 +1673,11 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.Property<DateOnly>("DueDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("due_date");
+
+                    b.Property<int>("FilesStamp")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("files_stamp");
 
                     b.Property<int>("FiscalYear")
                         .HasColumnType("INTEGER")
