@@ -20,9 +20,9 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
             // A report that ever had a file starts with a stamp that shows it; the others read no file list.
             migrationBuilder.Sql("UPDATE progress_reports SET files_stamp = 1 WHERE id IN (SELECT report_id FROM attachment_sets WHERE attached > 0)");
 
-            migrationBuilder.DropColumn(
-                name: "stamp",
-                table: "attachment_sets");
+            // SQLite drops a plain column in place (3.35 and later), inside the migration's transaction;
+            // EF Core's DropColumn would rebuild the table with foreign keys off, outside it.
+            migrationBuilder.Sql("ALTER TABLE \"attachment_sets\" DROP COLUMN \"stamp\";");
         }
 
         /// <inheritdoc />
