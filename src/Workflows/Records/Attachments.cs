@@ -295,14 +295,13 @@ public sealed class Attachments(ReformDbContext db, ReportWorkflow workflow, IAt
             return Outcome.NotFound("No such report.");
         }
 
-        var set = await SetAsync(reportId, cancellationToken);
-
         if (Editable(found.Machine) is { } refused)
         {
             db.ChangeTracker.Clear();
             return refused;
         }
 
+        var set = await SetAsync(reportId, cancellationToken);
         var budget = options.Value;
         if (set.StoredBytes + size > budget.MaxReportBytes)
         {

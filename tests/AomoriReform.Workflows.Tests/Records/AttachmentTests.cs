@@ -8,6 +8,7 @@ using AomoriReform.Workflows.Records;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace AomoriReform.Tests.Records;
 
@@ -445,7 +446,7 @@ public abstract class AttachmentTests(Profile profile) : IAsyncLifetime
         {
             var migrations = db.Database.GetMigrations().ToList();
             var stamp = migrations.FindIndex(m => m.EndsWith("_FilesStampOnReport", StringComparison.Ordinal));
-            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(migrations[stamp - 1]);
+            await db.GetService<IMigrator>().MigrateAsync(migrations[stamp - 1]);
             await db.Database.MigrateAsync();
             // Statements prepared on pooled connections before the schema changed are not reused.
             if (db.Database.IsNpgsql())
