@@ -243,16 +243,14 @@ try
         return;
     }
 
-    {
-        // The opening's events (two per report) are dispatched and projected before anything is timed,
-        // the warm-up included: a yearly opening's flood is its own load, not the steady state these
-        // scenarios measure. (Until 2026-12-04 the chain started at once: at the machine's slow hours its
-        // 60,000 events were still being dispatched through the timed window, ahead of the chain's own,
-        // so the window carried part of the flood and the rollups trailed the chain by seconds.)
-        var flood = await DrainedAsync(measures + 109);
-        Console.WriteLine($"the opening's events were published and projected {flood.TotalSeconds:F0} s after it answered");
-        figures["checkin_events_drained_s"] = Math.Round(flood.TotalSeconds);
-    }
+    // The opening's events (two per report) are dispatched and projected before anything is timed,
+    // the warm-up included: a yearly opening's flood is its own load, not the steady state these
+    // scenarios measure. (Until 2026-12-04 the chain started at once: at the machine's slow hours its
+    // 60,000 events were still being dispatched through the timed window, ahead of the chain's own,
+    // so the window carried part of the flood and the rollups trailed the chain by seconds.)
+    var flood = await DrainedAsync(measures + 109);
+    Console.WriteLine($"the opening's events were published and projected {flood.TotalSeconds:F0} s after it answered");
+    figures["checkin_events_drained_s"] = Math.Round(flood.TotalSeconds);
 
     if (scenario == "rollup")
     {
@@ -349,12 +347,7 @@ try
                     continue;
                 }
 
-                while (await ProjectedVersion(probe.ReportId) < probe.Version && Stopwatch.GetElapsedTime(probe.At) < TimeSpan.FromSeconds(60))
-                {
-                    await Task.Delay(5);
-                }
-
-                loadLags.Add(Stopwatch.GetElapsedTime(probe.At).TotalMilliseconds);
+                loadLags.Add(await RollupLagAsync(probe.ReportId, probe.Version, probe.At, TimeSpan.FromSeconds(60), poll: 5));
             }
         });
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
@@ -441,13 +434,7 @@ try
     for (var i = 0; i < 30 && reports.TryDequeue(out var report); i++)
     {
         using var response = await Send(HttpMethod.Post, $"/api/reports/{report.Id}/submit", $"{report.Section}.staff@demo.local", new { version = 1 });
-        var committed = Stopwatch.GetTimestamp();
-        while (await ProjectedVersion(report.Id) < 2 && Stopwatch.GetElapsedTime(committed) < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(2);
-        }
-
-        lags.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+        lags.Add(await RollupLagAsync(report.Id, 2, Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(10), poll: 2));
     }
 
     lags.Sort();
@@ -536,12 +523,7 @@ try
                     version++;
                     if ((latencies.Count % 5) == 0)
                     {
-                        while (await ProjectedVersion(report.Id) < version && Stopwatch.GetElapsedTime(answered) < TimeSpan.FromSeconds(10))
-                        {
-                            await Task.Delay(10);
-                        }
-
-                        lagSamples.Add(Stopwatch.GetElapsedTime(answered).TotalMilliseconds);
+                        lagSamples.Add(await RollupLagAsync(report.Id, version, answered, TimeSpan.FromSeconds(10), poll: 10));
                     }
                 }
 
@@ -933,6 +915,18 @@ async Task<long> CountRows(string tableAndCondition)
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand(sql, connection);
     return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+}
+
+// Commit-to-rollup lag in milliseconds: polls the projection every `poll` ms until the report's
+// projection reaches `version` (or `limit` passes), measured from `since` (a Stopwatch timestamp).
+async Task<double> RollupLagAsync(Guid reportId, int version, long since, TimeSpan limit, int poll)
+{
+    while (await ProjectedVersion(reportId) < version && Stopwatch.GetElapsedTime(since) < limit)
+    {
+        await Task.Delay(poll);
+    }
+
+    return Stopwatch.GetElapsedTime(since).TotalMilliseconds;
 }
 
 async Task<int> ProjectedVersion(Guid reportId)
