@@ -8,9 +8,10 @@ namespace AomoriReform.Workflows.Callers;
 /// Builds the <see cref="Caller"/> for a signed-in user from the database (role and section as
 /// of now, not as of when the token was issued) with the principals they deputise for today
 /// (Japan date). Scoped: a request resolves its caller once,
-/// in the authorization policy, and the endpoint reuses it.
+/// in the authorization policy, and the endpoint reuses it. Between changes to the users and the
+/// appointments, the database is not asked again (<see cref="CallerCache"/>, PostgreSQL only).
 /// </summary>
-public sealed class CallerResolver(ReformDbContext db, TimeProvider time, ReformProfile profile)
+public sealed class CallerResolver(ReformDbContext db, TimeProvider time, ReformProfile profile, CallerCache cache)
 {
     private readonly Dictionary<string, (Caller? Caller, string? Stamp)> resolved = new(StringComparer.Ordinal);
 
@@ -59,9 +60,16 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
 
         var demo = profile.DemoEnabled;
         var today = Today;
+        if (cache.TryGet(userId, today, out var cached))
+        {
+            return resolved[userId] = cached;
+        }
+
+        var generation = cache.Generation;
         var user = await UserWithPrincipals.For(db)(db, userId, demo, today, cancellationToken);
         if (user is null)
         {
+            cache.Store(userId, today, generation, null, null);
             return resolved[userId] = (null, null);
         }
 
@@ -70,6 +78,7 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
             user.Principals.DistinctBy(p => p.Id)
                 .Where(p => p.Id != user.Id && DeputyRules.Ineligible(p.Role, p.SectionCode, p.DepartmentCode, user.Role, user.SectionCode, user.DepartmentCode) is null)
                 .Select(p => new Caller(p.Id, p.DisplayName, p.Role, p.SectionCode, p.DepartmentCode, [])).ToList());
+        cache.Store(userId, today, generation, caller, user.SecurityStamp);
         return resolved[userId] = (caller, user.SecurityStamp);
     }
 }
