@@ -1,7 +1,5 @@
-using System.Data.Common;
-using System.Runtime.CompilerServices;
+using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace AomoriReform.Workflows.Messaging;
 
@@ -31,65 +29,9 @@ public sealed class OutboxSignal : IDisposable
 }
 
 /// <summary>Notifies <see cref="OutboxSignal"/> after a commit that wrote outbox rows.</summary>
-public sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransactionInterceptor, ISaveChangesInterceptor
+public sealed class OutboxCommitInterceptor(OutboxSignal signal) : CommitWatchInterceptor
 {
-    // Contexts whose saved outbox rows are waiting for their transaction to commit.
-    private readonly ConditionalWeakTable<DbContext, object> pending = [];
+    protected override bool Writes(DbContext context) => context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
 
-    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Track(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        Track(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        Flush(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        Flush(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => FlushCommitted(eventData.Context);
-
-    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        FlushCommitted(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    private void Track(DbContext? context)
-    {
-        if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
-        {
-            pending.AddOrUpdate(context, context);
-        }
-    }
-
-    private void Flush(DbContext? context)
-    {
-        // Inside an explicit transaction the rows are not visible until it commits.
-        if (context is not null && context.Database.CurrentTransaction is null && pending.Remove(context))
-        {
-            signal.Notify();
-        }
-    }
-
-    private void FlushCommitted(DbContext? context)
-    {
-        if (context is not null && pending.Remove(context))
-        {
-            signal.Notify();
-        }
-    }
+    protected override void Committed() => signal.Notify();
 }

@@ -1,0 +1,110 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace AomoriReform.Workflows.Persistence;
+
+/// <summary>
+/// Calls <see cref="Committed"/> once a unit of work that wrote what a subclass watches has
+/// committed: right after SaveChanges, or inside an explicit transaction when it commits (never
+/// for a rollback). A subclass says what it watches in <see cref="Writes"/>, looked at as
+/// SaveChanges begins, and reports writes of its own finding (bulk statements) with <see cref="Wrote"/>.
+/// </summary>
+public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveChangesInterceptor
+{
+    // Contexts whose watched writes wait for their transaction to commit.
+    private readonly ConditionalWeakTable<DbContext, object> pending = [];
+
+    /// <summary>Whether the changes this context is about to save include what is watched.</summary>
+    protected abstract bool Writes(DbContext context);
+
+    /// <summary>A watched write committed.</summary>
+    protected abstract void Committed();
+
+    /// <summary>A watched write outside SaveChanges: committed now, or when the context's transaction commits.</summary>
+    protected void Wrote(DbContext? context)
+    {
+        if (context?.Database.CurrentTransaction is not null)
+        {
+            pending.AddOrUpdate(context, context);
+        }
+        else
+        {
+            Committed();
+        }
+    }
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Track(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Track(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Flush(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Flush(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => FlushCommitted(eventData.Context);
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        FlushCommitted(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void Track(DbContext? context)
+    {
+        if (context is not null && Writes(context))
+        {
+            pending.AddOrUpdate(context, context);
+        }
+    }
+
+    private void Flush(DbContext? context)
+    {
+        // Inside an explicit transaction the write is not visible until it commits.
+        if (context is not null && context.Database.CurrentTransaction is null && pending.Remove(context))
+        {
+            Committed();
+        }
+    }
+
+    private void FlushCommitted(DbContext? context)
+    {
+        if (context is not null && pending.Remove(context))
+        {
+            Committed();
+        }
+    }
+
+    private void Forget(DbContext? context)
+    {
+        if (context is not null)
+        {
+            pending.Remove(context);
+        }
+    }
+}
