@@ -30,7 +30,7 @@ public sealed class CallerCache
     /// <summary>Whether the cache is used: only while the change feed listens.</summary>
     public bool IsLive => live;
 
-    /// <summary>Moves on every invalidation; a resolution that started before a change does not store its result.</summary>
+    /// <summary>Moves on every invalidation (never negative); a resolution that started before a change does not store its result.</summary>
     public long Generation => Interlocked.Read(ref generation);
 
     public bool TryGet(string userId, DateOnly today, out (Caller? Caller, string? Stamp) found)

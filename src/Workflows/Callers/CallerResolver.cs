@@ -65,7 +65,8 @@ public sealed class CallerResolver(ReformDbContext db, TimeProvider time, Reform
             return resolved[userId] = cached;
         }
 
-        var generation = cache.Generation;
+        // Inside a transaction the query may see this unit of work's own uncommitted change: not kept.
+        var generation = db.Database.CurrentTransaction is null ? cache.Generation : -1;
         var user = await UserWithPrincipals.For(db)(db, userId, demo, today, cancellationToken);
         if (user is null)
         {

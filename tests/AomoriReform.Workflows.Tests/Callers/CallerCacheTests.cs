@@ -1,6 +1,7 @@
 using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -113,6 +114,24 @@ public sealed class CallerCacheTests : IAsyncLifetime
         // A deputy appointment's change too.
         await services.Db(db => db.Deputies.Where(d => d.DeputyId == staffId).ExecuteDeleteAsync());
         Assert.False(Cache.Count > 0, "an appointment's change empties the cache");
+    }
+
+    [Fact]
+    public async Task What_a_resolution_reads_inside_a_transaction_is_not_kept()
+    {
+        await StartFeedAsync();
+        await services.In<IServiceProvider, bool>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.Users.Where(u => u.Id == staffId).ExecuteUpdateAsync(u => u.SetProperty(x => x.DisplayName, "未確定 六郎"));
+            var seen = await scope.GetRequiredService<CallerResolver>().ResolveAsync(staffId, CancellationToken.None);
+            Assert.Equal("未確定 六郎", seen?.Name);
+            await transaction.RollbackAsync();
+            return true;
+        });
+
+        Assert.Equal("担当 一郎", await NameAsync());
     }
 
     [Fact]
