@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AomoriReform.Workflows.Hosting;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,8 @@ namespace AomoriReform.Workflows.Callers;
 /// PostgreSQL only: listens on <see cref="Channel"/>, which a trigger on the users and the deputy
 /// appointments notifies on every change (migration <c>CallerChangeNotifications</c>), and empties
 /// <see cref="CallerCache"/> on each notification. The cache is live only while this listens: it
-/// goes dark (and empty) when the connection fails, and comes back empty once it listens again.
+/// goes dark (and empty) when the connection fails or a probe it sends itself does not come back,
+/// and comes back empty once it listens again.
 /// Its own connection, unpooled, so the LISTEN never outlives it.
 /// </summary>
 public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache cache, DatabaseState database, ILogger<CallerChangeFeed> logger) : BackgroundService
@@ -18,8 +20,11 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
     /// <summary>The notification channel the trigger uses.</summary>
     public const string Channel = "callers_changed";
 
-    // With no notification for this long, the feed checks that its connection still answers.
+    // With no notification for this long, the feed checks that notifications still reach it.
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
+
+    // How long a probe may take to come back before the feed gives the connection up.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
     // How often the feed looks again while the database is not migrated yet (the trigger comes with it).
     private static readonly TimeSpan ReadinessProbe = TimeSpan.FromMilliseconds(50);
@@ -64,13 +69,48 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
     private async Task ListenAsync(string connectionString, CancellationToken stoppingToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
-        connection.Notification += (_, _) => cache.Invalidate();
+        // A probe's payload names this connection; the trigger's is empty. Other hosts' probes change nothing.
+        var probe = $"probe:{Guid.NewGuid():N}";
+        var probed = false;
+        connection.Notification += (_, notification) =>
+        {
+            if (notification.Payload.StartsWith("probe:", StringComparison.Ordinal))
+            {
+                probed |= notification.Payload == probe;
+                return;
+            }
+
+            cache.Invalidate();
+        };
         await connection.OpenAsync(stoppingToken);
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
         {
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
 
+        // Proves that notifications reach this connection (behind a pooler in transaction mode they
+        // may not), now and at every heartbeat; a connection that stops hearing them goes dark.
+        async Task ProbeAsync()
+        {
+            probed = false;
+            await using (var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', @probe)", connection))
+            {
+                notify.Parameters.AddWithValue("probe", probe);
+                await notify.ExecuteNonQueryAsync(stoppingToken);
+            }
+
+            var deadline = Stopwatch.GetTimestamp();
+            while (!probed)
+            {
+                var left = ProbeTimeout - Stopwatch.GetElapsedTime(deadline);
+                if (left <= TimeSpan.Zero || !await connection.WaitAsync(left, stoppingToken) && !probed)
+                {
+                    throw new TimeoutException($"a notification sent on the feed's own connection did not come back within {ProbeTimeout.TotalSeconds:F0} s (a pooler in transaction mode?)");
+                }
+            }
+        }
+
+        await ProbeAsync();
         // Changes made before the LISTEN went unheard: live from here, and empty.
         cache.SetLive(true);
         try
@@ -79,8 +119,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
             {
                 if (!await connection.WaitAsync(Heartbeat, stoppingToken))
                 {
-                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                    await ping.ExecuteScalarAsync(stoppingToken);
+                    await ProbeAsync();
                 }
             }
         }
