@@ -43,7 +43,8 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
                     continue;
                 }
 
-                await ListenAsync(connectionString, stoppingToken);
+                // A feed that listened again starts its next outage's backoff afresh.
+                await ListenAsync(connectionString, () => failures = 0, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -56,7 +57,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
                 LogFeedFailed(logger, e.Message.ReplaceLineEndings(" "));
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7)))), stoppingToken);
+                    await Task.Delay(Backoff.After(failures), stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -66,7 +67,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
         }
     }
 
-    private async Task ListenAsync(string connectionString, CancellationToken stoppingToken)
+    private async Task ListenAsync(string connectionString, Action live, CancellationToken stoppingToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         // A probe's payload names this connection; the trigger's is empty. Other hosts' probes change nothing.
@@ -113,6 +114,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
         await ProbeAsync();
         // Changes made before the LISTEN went unheard: live from here, and empty.
         cache.SetLive(true);
+        live();
         try
         {
             while (true)

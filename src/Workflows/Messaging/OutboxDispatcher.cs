@@ -119,7 +119,7 @@ public sealed partial class OutboxDispatcher(
                 LogDispatchFailed(logger, e.Message.ReplaceLineEndings(" "));
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7)))), stoppingToken);
+                    await Task.Delay(Backoff.After(failures), stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
