@@ -162,6 +162,20 @@ public sealed class CallerCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_outage_starts_the_feeds_backoff_afresh()
+    {
+        await StartFeedAsync();
+        // Had the failures piled up over the host's life, the fifth reconnection would wait 8 s
+        // (0.5, 1, 2, 4, 8); once it listened again each one waits the first step, half a second.
+        for (var outage = 1; outage <= 5; outage++)
+        {
+            await ElsewhereAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%callers_changed%' AND @id IS NOT NULL");
+            await Eventually.Get(() => Task.FromResult(Cache.IsLive), live => !live, because: $"the feed to notice outage {outage}");
+            await Eventually.Get(() => Task.FromResult(Cache.IsLive), live => live, TimeSpan.FromSeconds(6), because: $"the feed to listen again after outage {outage} within its first backoff step");
+        }
+    }
+
+    [Fact]
     public void A_resolution_that_read_before_a_change_does_not_keep_what_it_read()
     {
         var cache = new CallerCache();
