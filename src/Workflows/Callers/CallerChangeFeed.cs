@@ -29,10 +29,12 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
     // How often the feed looks again while the database is not migrated yet (the trigger comes with it).
     private static readonly TimeSpan ReadinessProbe = TimeSpan.FromMilliseconds(50);
 
+    // Failures since the feed last listened; they pace its retries (Backoff).
+    private int failures;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(profile.PostgresConnectionString) { Pooling = false, MaxAutoPrepare = 0 }.ConnectionString;
-        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -43,8 +45,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
                     continue;
                 }
 
-                // A feed that listened again starts its next outage's backoff afresh.
-                await ListenAsync(connectionString, () => failures = 0, stoppingToken);
+                await ListenAsync(connectionString, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -67,7 +68,7 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
         }
     }
 
-    private async Task ListenAsync(string connectionString, Action live, CancellationToken stoppingToken)
+    private async Task ListenAsync(string connectionString, CancellationToken stoppingToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         // A probe's payload names this connection; the trigger's is empty. Other hosts' probes change nothing.
@@ -114,7 +115,8 @@ public sealed partial class CallerChangeFeed(ReformProfile profile, CallerCache 
         await ProbeAsync();
         // Changes made before the LISTEN went unheard: live from here, and empty.
         cache.SetLive(true);
-        live();
+        // The next outage's backoff starts afresh.
+        failures = 0;
         try
         {
             while (true)
