@@ -30,6 +30,16 @@ public abstract class ReformDbContext(DbContextOptions options)
     private static readonly JsonSerializerOptions IndicatorJson = new(JsonSerializerDefaults.Web);
     private static readonly JsonSerializerOptions ContentJson = ReportContent.Json;
 
+    /// <summary>
+    /// A report's content is an immutable record, replaced, never changed in place: its snapshot is the same
+    /// instance, so change detection (which runs at every SaveChanges and every read of a set's Local view)
+    /// finds it unchanged by reference, and serialises both sides only when an action put new content.
+    /// </summary>
+    private static readonly ValueComparer<ReportContent> ContentComparer = new(
+        (a, b) => ReferenceEquals(a, b) || JsonSerializer.Serialize(a, ContentJson) == JsonSerializer.Serialize(b, ContentJson),
+        content => JsonSerializer.Serialize(content, ContentJson).GetHashCode(StringComparison.Ordinal),
+        content => content);
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Department> Departments => Set<Department>();
@@ -249,10 +259,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.Content).HasConversion(
                 content => JsonSerializer.Serialize(content, ContentJson),
                 json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
-                new ValueComparer<ReportContent>(
-                    (a, b) => JsonSerializer.Serialize(a, ContentJson) == JsonSerializer.Serialize(b, ContentJson),
-                    content => JsonSerializer.Serialize(content, ContentJson).GetHashCode(StringComparison.Ordinal),
-                    content => content));
+                ContentComparer);
         });
 
         builder.Entity<WorkTask>(task =>
@@ -386,10 +393,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             submission.Property(s => s.Content).HasConversion(
                 content => JsonSerializer.Serialize(content, ContentJson),
                 json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
-                new ValueComparer<ReportContent>(
-                    (a, b) => JsonSerializer.Serialize(a, ContentJson) == JsonSerializer.Serialize(b, ContentJson),
-                    content => JsonSerializer.Serialize(content, ContentJson).GetHashCode(StringComparison.Ordinal),
-                    content => content));
+                ContentComparer);
             submission.HasOne<ProgressReport>().WithMany().HasForeignKey(s => s.ReportId).OnDelete(DeleteBehavior.Restrict);
         });
 
