@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AomoriReform.Workflows.Persistence;
 
@@ -29,6 +30,11 @@ public abstract class ReformDbContext(DbContextOptions options)
 {
     private static readonly JsonSerializerOptions IndicatorJson = new(JsonSerializerDefaults.Web);
     private static readonly JsonSerializerOptions ContentJson = ReportContent.Json;
+
+    /// <summary>A report's content (and a submission's copy of it) is one JSON column.</summary>
+    private static readonly ValueConverter<ReportContent, string> ContentConverter = new(
+        content => JsonSerializer.Serialize(content, ContentJson),
+        json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty);
 
     /// <summary>
     /// A report's content is an immutable record, replaced, never changed in place: its snapshot is the same
@@ -256,10 +262,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             report.Property(r => r.RouteRule).HasMaxLength(200);
             report.Property(r => r.JournalHead).HasMaxLength(64);
             report.HasOne<Measure>().WithMany().HasForeignKey(r => r.MeasureId).OnDelete(DeleteBehavior.Restrict);
-            report.Property(r => r.Content).HasConversion(
-                content => JsonSerializer.Serialize(content, ContentJson),
-                json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
-                ContentComparer);
+            report.Property(r => r.Content).HasConversion(ContentConverter, ContentComparer);
         });
 
         builder.Entity<WorkTask>(task =>
@@ -390,10 +393,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             submission.HasKey(s => new { s.ReportId, s.Round });
             submission.Property(s => s.SubmittedById).HasMaxLength(64);
             submission.Property(s => s.SubmittedBy).HasMaxLength(100);
-            submission.Property(s => s.Content).HasConversion(
-                content => JsonSerializer.Serialize(content, ContentJson),
-                json => JsonSerializer.Deserialize<ReportContent>(json, ContentJson) ?? ReportContent.Empty,
-                ContentComparer);
+            submission.Property(s => s.Content).HasConversion(ContentConverter, ContentComparer);
             submission.HasOne<ProgressReport>().WithMany().HasForeignKey(s => s.ReportId).OnDelete(DeleteBehavior.Restrict);
         });
 
