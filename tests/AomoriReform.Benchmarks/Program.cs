@@ -302,6 +302,7 @@ try
     await Token("hq.reviewer@demo.local");
     Console.WriteLine($"signed in {tokens.Count} accounts; the approval chain runs for {seconds} s");
     var loadLags = new List<double>();
+    var slowProbes = new List<string>();
     if (scenario == "steady")
     {
         await SteadyAsync();
@@ -327,6 +328,7 @@ try
     async Task<(ConcurrentBag<double> Latencies, int Errors, double Elapsed, double CpuSeconds)> ChainAsync(int runSeconds)
     {
         loadLags.Clear();
+        slowProbes.Clear();
         LastAction? last = null;
         var machineBefore = Machine.Sample();
         var latencies = new ConcurrentBag<double>();
@@ -347,7 +349,13 @@ try
                     continue;
                 }
 
-                loadLags.Add(await RollupLagAsync(probe.ReportId, probe.Version, probe.At, TimeSpan.FromSeconds(60), poll: 5));
+                var lag = await RollupLagAsync(probe.ReportId, probe.Version, probe.At, TimeSpan.FromSeconds(60), poll: 5);
+                loadLags.Add(lag);
+                if (lag > 250)
+                {
+                    // When, in UTC, so that a slow probe can be laid beside the database's log and other samples.
+                    slowProbes.Add($"{DateTime.UtcNow.AddMilliseconds(-lag):HH:mm:ss.f} {lag:F0} ms");
+                }
             }
         });
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
@@ -414,6 +422,10 @@ try
         figures["lag_load_p50_ms"] = Math.Round(Lag(0.5));
         figures["lag_load_p99_ms"] = Math.Round(Lag(0.99));
         figures["lag_load_max_ms"] = Math.Round(loadLags[^1]);
+        if (slowProbes.Count > 0)
+        {
+            Console.WriteLine($"probes over 250 ms (acknowledged at, UTC): {string.Join(", ", slowProbes)}");
+        }
     }
 
     // How long the projection needs to catch up with everything the load committed: until every

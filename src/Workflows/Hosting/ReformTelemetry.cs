@@ -20,6 +20,9 @@ public static class ReformTelemetry
     /// <summary>Journaled actions on reports that committed, tagged <c>action</c> (submit, approve, accept, ...).</summary>
     public static readonly Counter<long> Actions = Meter.CreateCounter<long>("aomori.actions", "{action}", "Journaled actions on reports that committed, by action");
 
+    /// <summary>Actions on reports waiting for a turn in this host (admission control, <c>Reports:MaxConcurrentActions</c>).</summary>
+    public static readonly UpDownCounter<long> ActionsWaiting = Meter.CreateUpDownCounter<long>("aomori.actions.waiting", "{action}", "Actions on reports waiting for a turn in this host");
+
     /// <summary>From an action's commit to its effect on the rollup projection, per event.</summary>
     public static readonly Histogram<double> ProjectionLag = Meter.CreateHistogram<double>("aomori.projection.lag", "ms", "From an action's commit to its effect on the rollup projection");
 

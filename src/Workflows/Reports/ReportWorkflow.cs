@@ -25,6 +25,12 @@ public sealed class ReportOptions
 
     /// <summary>Days an Idempotency-Key's reply is kept for a retry; afterwards the same key acts anew (and a stale version gets 409).</summary>
     public int IdempotencyDays { get; set; } = 7;
+
+    /// <summary>
+    /// Actions on reports this host runs at once; more wait for a turn (<see cref="ActionAdmission"/>).
+    /// Unset: no limit.
+    /// </summary>
+    public int? MaxConcurrentActions { get; set; }
 }
 
 /// <summary>
@@ -36,7 +42,7 @@ public sealed class ReportOptions
 /// </summary>
 public sealed class ReportWorkflow(
     ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, JournalKeys keys, ClosedDays closedDays, IOptions<ReportOptions> options,
-    IReportAttachments attachments)
+    IReportAttachments attachments, ActionAdmission admission)
 {
     public const int MaxTextLength = 4000;
     public const int MaxCommentLength = 2000;
@@ -99,6 +105,13 @@ public sealed class ReportWorkflow(
             : null;
 
     private async Task<Outcome<ReportView>> RunAsync(
+        Guid id, ReportActionRequest request, Caller caller, string? idempotencyKey, ReportContent? content, bool bulk, CancellationToken cancellationToken)
+    {
+        using var turn = await admission.EnterAsync(cancellationToken);
+        return await RunAdmittedAsync(id, request, caller, idempotencyKey, content, bulk, cancellationToken);
+    }
+
+    private async Task<Outcome<ReportView>> RunAdmittedAsync(
         Guid id, ReportActionRequest request, Caller caller, string? idempotencyKey, ReportContent? content, bool bulk, CancellationToken cancellationToken)
     {
         var action = request.Action;

@@ -22,9 +22,11 @@ public static class ReportsExtensions
         builder.Services.AddOptions<ReportOptions>().BindConfiguration("Reports")
             .Validate(o => o.PostReviewBusinessDays is >= 0 and <= 60, "Reports:PostReviewBusinessDays must be a whole number of business days from 0 to 60")
             .Validate(o => o.IdempotencyDays is >= 1 and <= 365, "Reports:IdempotencyDays must be a whole number of days from 1 to 365")
+            .Validate(o => o.MaxConcurrentActions is null or (>= 1 and <= 1024), "Reports:MaxConcurrentActions must be a whole number from 1 to 1024 (unset: no limit)")
             .ValidateOnStart();
         // Records replaces it with the attachments it keeps.
         builder.Services.TryAddScoped<IReportAttachments, NoReportAttachments>();
+        builder.Services.AddSingleton<ActionAdmission>();
         builder.Services.AddScoped<ReportWorkflow>();
         builder.Services.AddScoped<ReportNotes>();
         builder.Services.AddScoped<ReportChanges>();
