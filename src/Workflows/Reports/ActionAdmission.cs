@@ -12,54 +12,125 @@ namespace AomoriReform.Workflows.Reports;
 /// dispatcher and the projection consumer get the CPU the queued requests would have taken) but costs
 /// about a tenth more CPU per action: measured in the README's performance section.
 /// </summary>
-public sealed class ActionAdmission : IDisposable
+public sealed class ActionAdmission
 {
-    private readonly SemaphoreSlim? turns;
-    private int waiting;
+    // Turns are handed on directly: the action that gives one back completes the next waiter's
+    // task on its own thread (continuations run inline), so the next action starts at once on a
+    // thread that is already running instead of waking a sleeping worker of the thread pool.
+    private readonly Lock sync = new();
+    private readonly LinkedList<TaskCompletionSource> waiters = [];
+    private int free;
 
     public ActionAdmission(IOptions<ReportOptions> options)
     {
         Limit = options.Value.MaxConcurrentActions;
-        turns = Limit is { } limit ? new SemaphoreSlim(limit, limit) : null;
+        free = Limit ?? 0;
     }
 
     /// <summary>Actions this host runs at once; null when there is no limit.</summary>
     public int? Limit { get; }
 
     /// <summary>Actions holding a turn now (0 when there is no limit).</summary>
-    public int Running => turns is null ? 0 : Limit!.Value - turns.CurrentCount;
+    public int Running
+    {
+        get
+        {
+            lock (sync)
+            {
+                return Limit is { } limit ? limit - free : 0;
+            }
+        }
+    }
 
     /// <summary>Actions waiting for a turn now.</summary>
-    public int Waiting => Volatile.Read(ref waiting);
+    public int Waiting
+    {
+        get
+        {
+            lock (sync)
+            {
+                return waiters.Count;
+            }
+        }
+    }
 
     /// <summary>Waits for a turn; dispose the result to give it back.</summary>
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
     {
-        if (turns is null || turns.Wait(0, CancellationToken.None))
+        if (Limit is null)
         {
-            return new Turn(turns);
+            return default;
         }
 
-        Interlocked.Increment(ref waiting);
+        LinkedListNode<TaskCompletionSource> node;
+        lock (sync)
+        {
+            if (free > 0)
+            {
+                free--;
+                return new Turn(this);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            node = waiters.AddLast(new TaskCompletionSource());
+        }
+
         ReformTelemetry.ActionsWaiting.Add(1);
         try
         {
-            await turns.WaitAsync(cancellationToken);
+            // Whoever takes the node out of the list completes it: the turn's giver, or the cancellation.
+            await using (cancellationToken.Register(() =>
+            {
+                bool removed;
+                lock (sync)
+                {
+                    removed = node.List is not null;
+                    if (removed)
+                    {
+                        waiters.Remove(node);
+                    }
+                }
+
+                if (removed)
+                {
+                    node.Value.TrySetCanceled(cancellationToken);
+                }
+            }))
+            {
+                await node.Value.Task;
+            }
         }
         finally
         {
-            Interlocked.Decrement(ref waiting);
             ReformTelemetry.ActionsWaiting.Add(-1);
         }
 
-        return new Turn(turns);
+        return new Turn(this);
     }
 
-    public void Dispose() => turns?.Dispose();
+    private void Release()
+    {
+        TaskCompletionSource? next = null;
+        lock (sync)
+        {
+            if (waiters.First is { } first)
+            {
+                waiters.RemoveFirst();
+                next = first.Value;
+            }
+            else
+            {
+                free++;
+            }
+        }
+
+        // The turn passes straight to the next waiter (free stays as it was).
+        next?.TrySetResult();
+    }
 
     /// <summary>A turn to act; disposing it lets the next waiting action in.</summary>
-    public readonly struct Turn(SemaphoreSlim? turns) : IDisposable
+    public readonly struct Turn(ActionAdmission? admission) : IDisposable
     {
-        public void Dispose() => turns?.Release();
+        public void Dispose() => admission?.Release();
     }
 }

@@ -64,6 +64,28 @@ public sealed class ActionAdmissionTests
     }
 
     [Fact]
+    public async Task Turns_go_in_arrival_order_and_an_abandoned_wait_is_passed_over()
+    {
+        var admission = new ActionAdmission(Options.Create(new ReportOptions { MaxConcurrentActions = 1 }));
+        var first = await admission.EnterAsync(CancellationToken.None);
+        using var abandon = new CancellationTokenSource();
+        var second = admission.EnterAsync(CancellationToken.None).AsTask();
+        var abandoned = admission.EnterAsync(abandon.Token).AsTask();
+        var third = admission.EnterAsync(CancellationToken.None).AsTask();
+        Assert.Equal((1, 3), (admission.Running, admission.Waiting));
+
+        await abandon.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        first.Dispose();
+        var secondTurn = await second;
+        Assert.False(third.IsCompleted);
+        Assert.Equal((1, 1), (admission.Running, admission.Waiting));
+        secondTurn.Dispose();
+        (await third).Dispose();
+        Assert.Equal((0, 0), (admission.Running, admission.Waiting));
+    }
+
+    [Fact]
     public async Task Unset_there_is_no_limit_and_a_limit_below_one_is_refused()
     {
         await using (var unset = await WorkflowServices.CreateAsync(Profile.Embedded))
