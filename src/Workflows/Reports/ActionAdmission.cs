@@ -10,7 +10,7 @@ namespace AomoriReform.Workflows.Reports;
 /// anything. A waiting action is abandoned when its request is. Unset, every action goes straight in.
 /// On a saturated machine a limit of twice the cores halves how far HQ's rollups fall behind (the outbox
 /// dispatcher and the projection consumer get the CPU the queued requests would have taken) but costs
-/// about a tenth more CPU per action: measured in the README's performance section.
+/// throughput (about an eighth on a 2-core machine): measured in the README's performance section.
 /// </summary>
 public sealed class ActionAdmission
 {

@@ -138,7 +138,11 @@ public sealed class AccessibilityTests(BrowserHost host) : IClassFixture<Browser
         await page.Keyboard.PressAsync("Tab");
         await Assertions.Expect(page.Locator("#password")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(BrowserHost.Password);
-        await page.RunAndWaitForResponseAsync(() => page.Keyboard.PressAsync("Enter"), r => r.Request.IsNavigationRequest && r.Status == 200);
+        // The page the sign-in lands on, whatever it answers (a redirect is followed), so that a failure
+        // says what came back; a loaded machine gets a minute (CI once saw no 200 within 30 s).
+        var landed = await page.RunAndWaitForResponseAsync(() => page.Keyboard.PressAsync("Enter"),
+            r => r.Request.IsNavigationRequest && r.Status is < 300 or >= 400, new() { Timeout = 60_000 });
+        Assert.True(landed.Status == 200, $"{landed.Request.Method} {landed.Url} answered {landed.Status}");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("受信トレイ");
 
         await page.GotoAsync($"/reports/{reportId}/edit");
