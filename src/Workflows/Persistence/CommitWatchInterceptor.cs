@@ -75,6 +75,15 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
         return Task.CompletedTask;
     }
 
+    /// <summary><see cref="ChangeBatch"/> is about to write the context's tracked changes (as SavingChanges).</summary>
+    internal void Saving(DbContext context) => Track(context);
+
+    /// <summary><see cref="ChangeBatch"/> wrote them (as SavedChanges): committed now, or when the context's transaction commits.</summary>
+    internal void Saved(DbContext context) => Flush(context);
+
+    /// <summary><see cref="ChangeBatch"/> failed: nothing it wrote will commit.</summary>
+    internal void Failed(DbContext context) => Forget(context);
+
     private void Track(DbContext? context)
     {
         if (context is not null && Writes(context))

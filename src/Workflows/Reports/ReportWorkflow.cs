@@ -36,7 +36,8 @@ public sealed class ReportOptions
 /// <summary>
 /// Runs the actions on progress reports. One action is one transaction: the report (checked
 /// against its version), the tasks it closes and opens, one journal entry, its outbox events
-/// and the idempotency record all commit together in one SaveChanges, or nothing does. The
+/// and the idempotency record all commit together in one write (<see cref="ChangeBatch"/>: on
+/// PostgreSQL one round trip, its own transaction), or nothing does. The
 /// entry signs the report's attached files as they stand (claimed in the same transaction, so
 /// an upload racing the action makes one of the two fail).
 /// </summary>
@@ -248,7 +249,7 @@ public sealed class ReportWorkflow(
 
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await ChangeBatch.SaveAsync(db, cancellationToken);
             if (action != ReportAction.Save)
             {
                 ReformTelemetry.RecordAction(Name(action));

@@ -1,0 +1,195 @@
+using AomoriReform.Contracts.Reports;
+using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Outcomes;
+using AomoriReform.Workflows.Persistence;
+using AomoriReform.Workflows.Reports;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AomoriReform.Tests.Persistence;
+
+/// <summary>
+/// <see cref="ChangeBatch"/>, the write of an action on a report: all of it commits or none of it, a row
+/// changed since it was loaded fails the whole write, new rows keep the order they were added in (the
+/// outbox's order is the events' order), and the dispatcher is woken only once the write has committed.
+/// </summary>
+public sealed class ChangeBatchTests
+{
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task A_row_changed_since_it_was_loaded_fails_the_whole_write_and_nothing_of_it_commits(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var signal = await Drained(services);
+
+        var failure = await services.In<IServiceProvider, DbUpdateException>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var report = await db.ProgressReports.SingleAsync(r => r.Id == id);
+            // Another unit of work acts on the report after this one loaded it.
+            await services.Db(other => other.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1)));
+            report.Version++;
+            report.Status = "submitted";
+            db.WorkTasks.Add(NewTask(report.Id));
+            Added(scope.GetRequiredService<Outbox>(), report.Id, 3);
+            return await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => ChangeBatch.SaveAsync(db, CancellationToken.None));
+        });
+
+        Assert.Contains("ProgressReport", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(before with { Version = before.Version + 1 }, await CountsAsync(services, id));
+        Assert.False(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task New_rows_keep_the_order_they_were_added_in_and_the_commit_wakes_the_dispatcher(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var signal = await Drained(services);
+        var lastSequence = await services.Db(db => db.OutboxMessages.MaxAsync(m => m.Sequence));
+
+        var (added, tracked) = await services.In<IServiceProvider, (List<Guid>, int)>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var outbox = scope.GetRequiredService<Outbox>();
+            var report = await db.ProgressReports.SingleAsync(r => r.Id == id);
+            report.Version++;
+            report.Status = "submitted";
+            var ids = new List<Guid>();
+            for (var i = 0; i < 8; i++)
+            {
+                // Rows of other tables in between, as an action adds its task between its events.
+                db.WorkTasks.Add(NewTask(report.Id));
+                ids.AddRange(Added(outbox, report.Id, 3));
+            }
+
+            await ChangeBatch.SaveAsync(db, CancellationToken.None);
+            return (ids, db.ChangeTracker.Entries().Count());
+        });
+
+        Assert.Equal(0, tracked);
+        Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        var written = await services.Db(db => db.OutboxMessages.Where(m => m.Sequence > lastSequence).OrderBy(m => m.Sequence).Select(m => m.MessageId).ToListAsync());
+        Assert.Equal(added, written);
+        Assert.Equal(before with { Version = before.Version + 1, Status = "submitted", Tasks = before.Tasks + 8, Events = before.Events + 24 }, await CountsAsync(services, id));
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task A_constraint_violation_is_an_update_failure_and_writes_nothing(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        await services.In<IServiceProvider, int>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            db.IdempotencyRecords.Add(Record("key-1"));
+            await ChangeBatch.SaveAsync(db, CancellationToken.None);
+            return 0;
+        });
+        var before = await CountsAsync(services, id);
+
+        var failure = await services.In<IServiceProvider, DbUpdateException>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var report = await db.ProgressReports.SingleAsync(r => r.Id == id);
+            report.Version++;
+            Added(scope.GetRequiredService<Outbox>(), id, 2);
+            db.IdempotencyRecords.Add(Record("key-1"));
+            return await Assert.ThrowsAsync<DbUpdateException>(() => ChangeBatch.SaveAsync(db, CancellationToken.None));
+        });
+
+        Assert.IsNotType<DbUpdateConcurrencyException>(failure);
+        Assert.Equal(before, await CountsAsync(services, id));
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task Inside_an_open_transaction_it_commits_with_it_and_not_before(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var signal = await Drained(services);
+
+        foreach (var commit in new[] { false, true })
+        {
+            await services.In<IServiceProvider, int>(async scope =>
+            {
+                var db = scope.GetRequiredService<ReformDbContext>();
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                Added(scope.GetRequiredService<Outbox>(), id, 2);
+                await ChangeBatch.SaveAsync(db, CancellationToken.None);
+                Assert.False(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+                if (commit)
+                {
+                    await transaction.CommitAsync();
+                }
+                else
+                {
+                    await transaction.RollbackAsync();
+                }
+
+                return 0;
+            });
+
+            Assert.Equal(commit, await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+            Assert.Equal(before with { Events = before.Events + (commit ? 2 : 0) }, await CountsAsync(services, id));
+        }
+    }
+
+    private sealed record Counts(int Version, string Status, int Tasks, int Events, int Records);
+
+    private static Task<Counts> CountsAsync(WorkflowServices services, Guid id) => services.Db(async db => new Counts(
+        await db.ProgressReports.Where(r => r.Id == id).Select(r => r.Version).SingleAsync(),
+        await db.ProgressReports.Where(r => r.Id == id).Select(r => r.Status).SingleAsync(),
+        await db.WorkTasks.CountAsync(t => t.ReportId == id),
+        await db.OutboxMessages.CountAsync(m => m.StreamId == id.ToString("N")),
+        await db.IdempotencyRecords.CountAsync()));
+
+    private static List<Guid> Added(Outbox outbox, Guid reportId, int count) =>
+        Enumerable.Range(0, count).Select(i => outbox.Add(new ReportCommented
+        {
+            ReportId = reportId, MeasureCode = "M", FiscalYear = 2025, StepId = $"step-{i}", Author = "test", At = DateTime.UtcNow,
+        }, reportId.ToString("N")).MessageId).ToList();
+
+    private static WorkTask NewTask(Guid reportId) => new()
+    {
+        Id = Guid.NewGuid(), ReportId = reportId, StepId = "chief", Kind = WorkTaskKind.Action, AssigneeRole = AomoriReform.Workflows.Organisation.Role.SectionChief,
+        AssigneeSectionCode = "gyosei-keiei", State = WorkTaskState.Open, DueDate = new DateOnly(2026, 6, 1), CreatedAt = DateTime.UtcNow,
+    };
+
+    private static IdempotencyRecord Record(string key) => new()
+    {
+        UserId = "someone", Key = key, RequestHash = new string('0', 64), StatusCode = 200, Response = "{}", CreatedAt = DateTime.UtcNow,
+    };
+
+    /// <summary>The dispatcher's wake-up signal, with the wake-ups of the set-up taken.</summary>
+    private static async Task<OutboxSignal> Drained(WorkflowServices services)
+    {
+        var signal = await services.In<OutboxSignal, OutboxSignal>(Task.FromResult);
+        await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+        return signal;
+    }
+
+    private static async Task<(WorkflowServices Services, Guid Id)> ReportAsync(Profile profile)
+    {
+        var services = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
+        await services.ImportSamplesAsync();
+        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
+            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
+        var id = await services.Db(db => db.ProgressReports.Where(r => r.SectionCode == "gyosei-keiei" && r.RouteName == "progress-report")
+            .OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
+        return (services, id);
+    }
+}
