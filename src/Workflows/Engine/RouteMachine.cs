@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using AomoriReform.Workflows.Callers;
 using Stateless;
 using Stateless.Graph;
@@ -42,6 +44,11 @@ public enum Refusal
 /// earlier step, after which every later step decides again; 合議 (consultation) of the sections a
 /// measure names, all of them or a quorum, skipped when there are none; and 代決 (a deputy deciding
 /// for an absent principal), one decision per person per round either way.
+/// <para>
+/// Configuring a Stateless machine for a route cost about a twenty-fifth of the host's CPU under load when it was
+/// done twice per action, so a route's machines are configured once and reused: the guards and
+/// destinations read the <see cref="RouteMachine"/> a machine is lent to, one use at a time.
+/// </para>
 /// </remarks>
 public sealed class RouteMachine
 {
@@ -52,12 +59,17 @@ public sealed class RouteMachine
 
     private const string RecallGuard = "the last forward action is still the last (nobody acted since)";
 
-    private readonly StateMachine<string, ReportAction> machine;
+    /// <summary>Each route's configured machines not in use; reference-keyed, so a route nobody holds any more takes its machines with it.</summary>
+    private static readonly ConditionalWeakTable<RouteDefinition, ConcurrentBag<Configured>> Idle = new();
+
     private readonly RouteDefinition route;
     private readonly IRouteInstance report;
     private readonly IReadOnlyCollection<WorkTask> openTasks;
     private readonly Caller? caller;
     private RouteStep? returnTo;
+
+    // The machine's state while one is lent to this instance: the report's status until Fire moves it.
+    private string status;
 
     public RouteMachine(RouteDefinition route, IRouteInstance report, IReadOnlyCollection<WorkTask> openTasks, Caller? caller)
     {
@@ -65,32 +77,27 @@ public sealed class RouteMachine
         this.report = report;
         this.openTasks = openTasks;
         this.caller = caller;
-        var status = report.Status;
-        machine = new StateMachine<string, ReportAction>(() => status, s => status = s);
-        Configure();
+        status = report.Status;
     }
 
     /// <summary>The actions the caller may take now, in a stable order.</summary>
     public IReadOnlyList<ReportAction> Permitted() =>
-        caller is null ? [] : Enum.GetValues<ReportAction>().Where(machine.CanFire).ToList();
+        caller is null ? [] : Use(machine => Enum.GetValues<ReportAction>().Where(machine.CanFire).ToList());
 
     /// <summary>Null when the caller may take the action; otherwise why not.</summary>
-    public Refusal? Check(ReportAction action)
-    {
-        if (machine.CanFire(action, out var unmet))
-        {
-            return null;
-        }
-
-        return unmet is { Count: > 0 } && unmet.All(g => g is CallerGuard or DutiesGuard) ? Refusal.Caller : Refusal.State;
-    }
+    public Refusal? Check(ReportAction action) => Use(machine =>
+        machine.CanFire(action, out var unmet) ? (Refusal?)null
+        : unmet is { Count: > 0 } && unmet.All(g => g is CallerGuard or DutiesGuard) ? Refusal.Caller : Refusal.State);
 
     /// <summary>The status the report moves to. Call only after <see cref="Check"/> allowed it; a return goes to <paramref name="toStep"/> (default the draft).</summary>
     public string Fire(ReportAction action, RouteStep? toStep = null)
     {
         returnTo = toStep;
-        machine.Fire(action);
-        return machine.State;
+        return Use(machine =>
+        {
+            machine.Fire(action);
+            return status;
+        });
     }
 
     public RouteStep? CurrentStep => route.AtStatus(report.Status);
@@ -179,13 +186,60 @@ public sealed class RouteMachine
 
     /// <summary>The route as a Mermaid state diagram, from the same machine configuration.</summary>
     public static string Mermaid(RouteDefinition route) =>
-        MermaidGraph.Format(new RouteMachine(route, new SampleInstance(route.First.Status), [], null).machine.GetInfo());
+        MermaidGraph.Format(new Configured(route, new RouteMachine(route, new SampleInstance(route.First.Status), [], null)).Machine.GetInfo());
 
-    private void Configure()
+    /// <summary>Runs <paramref name="use"/> on one of the route's configured machines, lent to this instance for the call.</summary>
+    private T Use<T>(Func<StateMachine<string, ReportAction>, T> use)
+    {
+        var idle = Idle.GetValue(route, _ => []);
+        if (idle.TryTake(out var configured))
+        {
+            configured.Lent = this;
+        }
+        else
+        {
+            configured = new Configured(route, this);
+        }
+
+        try
+        {
+            return use(configured.Machine);
+        }
+        finally
+        {
+            configured.Lent = null;
+            idle.Add(configured);
+        }
+    }
+
+    /// <summary>
+    /// A route's Stateless machine, configured once. Its state, guards and destinations belong to the
+    /// <see cref="RouteMachine"/> it is lent to; it fires in immediate mode, so it keeps nothing of a
+    /// use (no queue of triggers) for the next. Stateless reads the state once when it is made, as the
+    /// initial state of <see cref="StateMachine{TState, TTrigger}.GetInfo"/>; only the diagram, which
+    /// makes its own, reads that back.
+    /// </summary>
+    private sealed class Configured
+    {
+        public Configured(RouteDefinition route, RouteMachine first)
+        {
+            Lent = first;
+            Machine = new StateMachine<string, ReportAction>(() => Current.status, s => Current.status = s, FiringMode.Immediate);
+            Configure(Machine, route, () => Current);
+        }
+
+        public StateMachine<string, ReportAction> Machine { get; }
+
+        public RouteMachine? Lent { get; set; }
+
+        private RouteMachine Current => Lent ?? throw new InvalidOperationException("A route's machine was used while lent to nobody.");
+    }
+
+    private static void Configure(StateMachine<string, ReportAction> machine, RouteDefinition route, Func<RouteMachine> lent)
     {
         var draft = route.First;
-        var draftState = machine.Configure(draft.Status).PermitReentryIf(ReportAction.Save, CanDraft, CallerGuard);
-        Permit(draftState, ReportAction.Submit, Forward(draft), () => StatusAfter(draft), Tuple.Create<Func<bool>, string>(CanDraft, CallerGuard));
+        var draftState = machine.Configure(draft.Status).PermitReentryIf(ReportAction.Save, () => lent().CanDraft(), CallerGuard);
+        Permit(draftState, ReportAction.Submit, Forward(route, draft), () => lent().StatusAfter(draft), Tuple.Create<Func<bool>, string>(() => lent().CanDraft(), CallerGuard));
         machine.Configure(RouteDefinition.ReturnedStatus).SubstateOf(draft.Status);
 
         foreach (var step in route.Steps.Skip(1))
@@ -193,24 +247,24 @@ public sealed class RouteMachine
             var state = machine.Configure(step.Status);
             var earlier = route.Steps.Take(route.IndexOf(step.Id)).ToList();
             // Someone who acted earlier in the round, and was followed, meets the state (409); someone who never acted, the caller guard (403).
-            Permit(state, ReportAction.Recall, earlier.Select(s => s.Status), () => RecallTarget!.Status,
-                Tuple.Create<Func<bool>, string>(() => RecallTarget is not null && (IsLastActor() || !ActedThisRound()), RecallGuard),
-                Tuple.Create<Func<bool>, string>(IsLastActor, CallerGuard));
+            Permit(state, ReportAction.Recall, earlier.Select(s => s.Status), () => lent().RecallTarget!.Status,
+                Tuple.Create<Func<bool>, string>(() => lent() is var m && m.RecallTarget is not null && (m.IsLastActor() || !m.ActedThisRound()), RecallGuard),
+                Tuple.Create<Func<bool>, string>(() => lent().IsLastActor(), CallerGuard));
             var returns = earlier.Skip(1).Select(s => s.Status).Prepend(RouteDefinition.ReturnedStatus);
             switch (step.Kind)
             {
                 case StepKind.Approve:
-                    Permit(state, ReportAction.Approve, Forward(step), () => StatusAfter(step), Decide(step));
-                    Permit(state, ReportAction.Return, returns, ReturnStatus, Decide(step));
+                    Permit(state, ReportAction.Approve, Forward(route, step), () => lent().StatusAfter(step), Decide(step, lent));
+                    Permit(state, ReportAction.Return, returns, () => lent().ReturnStatus(), Decide(step, lent));
                     break;
                 case StepKind.Review:
-                    Permit(state, ReportAction.Accept, Forward(step), () => StatusAfter(step), Decide(step));
-                    Permit(state, ReportAction.Return, returns, ReturnStatus, Decide(step));
+                    Permit(state, ReportAction.Accept, Forward(route, step), () => lent().StatusAfter(step), Decide(step, lent));
+                    Permit(state, ReportAction.Return, returns, () => lent().ReturnStatus(), Decide(step, lent));
                     break;
                 case StepKind.Consult:
                     // The listed sections concur in parallel; the concurrence that reaches the quorum moves the report on.
-                    Permit(state, ReportAction.Concur, Forward(step).Prepend(step.Status), () => ConcurStatus(step), Decide(step));
-                    state.PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, Decide(step));
+                    Permit(state, ReportAction.Concur, Forward(route, step).Prepend(step.Status), () => lent().ConcurStatus(step), Decide(step, lent));
+                    state.PermitIf(ReportAction.Object, RouteDefinition.ReturnedStatus, Decide(step, lent));
                     break;
                 default:
                     throw new InvalidOperationException($"Step kind {step.Kind} cannot follow the draft step.");
@@ -241,7 +295,7 @@ public sealed class RouteMachine
     }
 
     /// <summary>Where a step's decision can lead, for the diagram: the following steps (some may be skipped), then accepted.</summary>
-    private IEnumerable<string> Forward(RouteStep step)
+    private static IEnumerable<string> Forward(RouteDefinition route, RouteStep step)
     {
         for (var next = route.After(step); next is not null; next = route.After(next))
         {
@@ -296,8 +350,8 @@ public sealed class RouteMachine
         && caller.Identities.Any(identity => identity.UserId != report.SubmittedBy && Matches(step, identity));
 
     /// <summary>The guards of a decision: the caller is an assignee, and has not decided in this round yet.</summary>
-    private Tuple<Func<bool>, string>[] Decide(RouteStep step) =>
-        [Tuple.Create<Func<bool>, string>(() => MayDecide(step), CallerGuard), Tuple.Create<Func<bool>, string>(() => NotDecidedYet(step), DutiesGuard)];
+    private static Tuple<Func<bool>, string>[] Decide(RouteStep step, Func<RouteMachine> lent) =>
+        [Tuple.Create<Func<bool>, string>(() => lent().MayDecide(step), CallerGuard), Tuple.Create<Func<bool>, string>(() => lent().NotDecidedYet(step), DutiesGuard)];
 
     /// <summary>
     /// Nobody who already took a decision in this round (approve, return, concur, object, accept),
