@@ -4,7 +4,8 @@ namespace AomoriReform.Tests.Engine;
 
 public sealed class RouteDefinitionTests
 {
-    private const string Valid = """
+    /// <summary>A three-step route (draft, section approval, HQ review); other engine tests build on it too.</summary>
+    internal const string Valid = """
         name: test-route
         version: 1
         title: テスト

@@ -8,24 +8,7 @@ namespace AomoriReform.Tests.Engine;
 /// <summary>A route's Stateless machines are configured once and lent to one RouteMachine at a time.</summary>
 public sealed class RouteMachineReuseTests
 {
-    private const string Route = """
-        name: reuse-route
-        version: 1
-        title: テスト
-        steps:
-          - id: draft
-            kind: draft
-            status: Draft
-            assignee: { role: Staff, scope: section }
-          - id: approval
-            kind: approve
-            status: Submitted
-            assignee: { role: SectionChief, scope: section }
-          - id: review
-            kind: review
-            status: SectionApproved
-            assignee: { role: HqReviewer, scope: hq }
-        """;
+    private const string Route = RouteDefinitionTests.Valid;
 
     private static readonly Caller Staff = new("staff-1", "職員", Role.Staff, "gyosei-keiei", "somu", []);
     private static readonly Caller Chief = new("chief-1", "課長", Role.SectionChief, "gyosei-keiei", "somu", []);
@@ -78,7 +61,7 @@ public sealed class RouteMachineReuseTests
     private static ProgressReport Report(string status, string? submittedBy) => new()
     {
         Id = Guid.CreateVersion7(), MeasureId = Guid.CreateVersion7(), MeasureCode = "2.1.1-01", ItemCode = "2.1.1", SectionCode = "gyosei-keiei", DepartmentCode = "somu",
-        FiscalYear = 2026, RouteName = "reuse-route", RouteVersion = 1, StepId = status, Status = status, Version = 2, SubmittedBy = submittedBy,
+        FiscalYear = 2026, RouteName = "test-route", RouteVersion = 1, StepId = status, Status = status, Version = 2, SubmittedBy = submittedBy,
         DueDate = new DateOnly(2026, 5, 29), CreatedAt = DateTime.UnixEpoch, UpdatedAt = DateTime.UnixEpoch,
     };
 }
