@@ -2,7 +2,9 @@ using AomoriReform.Workflows.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace AomoriReform.Workflows.Messaging;
 
@@ -86,12 +88,16 @@ public static class MessagingExtensions
             }
         });
 
+        // The bulk writers pace themselves against the dispatcher; registered before the outbox, whose own
+        // registration (for a process without a bus) is that of no pacing.
+        builder.Services.AddSingleton(services => new OutboxPace(services.GetRequiredService<IOptions<OutboxOptions>>().Value.PaceLimit));
         builder.AddOutbox();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox")
             .Validate(o => o.BatchSize is >= 1 and <= 10_000, "Outbox:BatchSize must be between 1 and 10000")
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Outbox:PollInterval must be a positive time span such as 00:00:01")
             .Validate(o => o.Retention > TimeSpan.Zero, "Outbox:Retention must be a positive time span such as 7.00:00:00")
             .Validate(o => o.RedeliverAfter > TimeSpan.Zero, "Outbox:RedeliverAfter must be a positive time span such as 00:02:00")
+            .Validate(o => o.PaceLimit >= TimeSpan.Zero, "Outbox:PaceLimit must be a time span of zero or more such as 00:00:10")
             .ValidateOnStart();
         builder.Services.AddHostedService<OutboxDispatcher>();
         return builder;
@@ -127,6 +133,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<OutboxCommitInterceptor>();
         builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(services => services.GetRequiredService<OutboxCommitInterceptor>());
         builder.Services.AddScoped<Outbox>();
+        builder.Services.TryAddSingleton(OutboxPace.Off);
         return builder;
     }
 }

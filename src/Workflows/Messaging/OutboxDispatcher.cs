@@ -34,6 +34,13 @@ public sealed class OutboxOptions
     /// (a delivery that faulted after its retries) is published again; consumers ignore repeats.
     /// </summary>
     public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a bulk writer (the reminder sweep) waits for its last batch's events to be sent before
+    /// it writes the next; past it, the writer stops pacing for the rest of its run. Zero: no pacing.
+    /// See <see cref="OutboxPace"/>.
+    /// </summary>
+    public TimeSpan PaceLimit { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>

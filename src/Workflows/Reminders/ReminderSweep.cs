@@ -6,6 +6,7 @@ using AomoriReform.Workflows.Organisation;
 using AomoriReform.Workflows.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Recipients = System.Collections.Generic.Dictionary<(AomoriReform.Workflows.Organisation.Role? Role, string? Section, string? Department, string? User), System.Collections.Generic.List<string>>;
 
 namespace AomoriReform.Workflows.Reminders;
@@ -20,8 +21,12 @@ namespace AomoriReform.Workflows.Reminders;
 /// days the offices are closed (閉庁日): a reminder "2 days before" goes two business days before,
 /// an escalation on the next business day. A 後閲 (a principal's review of a deputy's decision) gets
 /// one reminder, to the principal, on its due date; HQ follows the overdue ones on its own list.
+/// A run records its reminders in batches and paces itself against the outbox's dispatcher
+/// (<see cref="OutboxPace"/>), so that its thousands of events do not hold up the approvals' events
+/// and the rollups behind them.
 /// </summary>
-public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbox outbox, TimeProvider time, ClosedDays closedDays)
+public sealed partial class ReminderSweep(
+    ReformDbContext db, RouteCatalog routes, Outbox outbox, OutboxPace pace, TimeProvider time, ClosedDays closedDays, ILogger<ReminderSweep> logger)
 {
     public const string Id = "reminder-sweep";
 
@@ -97,28 +102,43 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         var titles = await db.Measures.AsNoTracking().Where(m => measureIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Title, cancellationToken);
         var recipients = new Recipients();
         var done = 0;
-        foreach (var batch in due.OrderBy(d => d.At).Chunk(BatchSize))
+        var batches = due.OrderBy(d => d.At).Chunk(BatchSize).ToList();
+        var paced = pace.Enabled;
+        for (var i = 0; i < batches.Count; i++)
         {
-            done += await SendAsync(batch, now, titles, recipients, cancellationToken);
+            var (recorded, last) = await SendAsync(batches[i], now, titles, recipients, cancellationToken);
+            done += recorded;
+            // The next batch waits until this one's events are sent, so other writers' events wait
+            // behind one batch at most; after the last batch there is nothing to hold back.
+            if (paced && i < batches.Count - 1 && last is { } sequence && !await pace.WaitSentAsync(db, sequence, cancellationToken))
+            {
+                paced = false;
+                LogPacingStopped(logger, batches.Count - i - 1);
+            }
         }
 
         return done;
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reminder sweep: the outbox is not being sent within Outbox:PaceLimit; the remaining {Batches} batch(es) go without pacing")]
+    private static partial void LogPacingStopped(ILogger logger, int batches);
+
     /// <summary>
     /// Records and sends a batch of reminders and escalations in one transaction; returns how many
-    /// it sent. When another sweep (another host) recorded some of them first, the transaction
-    /// fails on their keys; those are left out and the rest is tried again.
+    /// it sent and the outbox sequence of its last event. When another sweep (another host) recorded
+    /// some of them first, the transaction fails on their keys; those are left out and the rest is
+    /// tried again.
     /// </summary>
-    private async Task<int> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
+    private async Task<(int Sent, long? Last)> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
         Recipients recipients, CancellationToken cancellationToken)
     {
         var pending = batch.ToList();
         while (pending.Count > 0)
         {
+            var events = new List<OutboxMessage>(pending.Count);
             foreach (var item in pending)
             {
-                await AddAsync(item, now, titles, recipients, cancellationToken);
+                events.Add(await AddAsync(item, now, titles, recipients, cancellationToken));
             }
 
             try
@@ -126,7 +146,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
                 await db.SaveChangesAsync(cancellationToken);
                 // Nothing stays tracked: every later SaveChanges would scan what an earlier one saved.
                 db.ChangeTracker.Clear();
-                return pending.Count;
+                return (pending.Count, events.Max(e => e.Sequence));
             }
             catch (DbUpdateException)
             {
@@ -143,7 +163,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
             }
         }
 
-        return 0;
+        return (0, null);
     }
 
     /// <summary>The reminders and escalations already recorded for these tasks, by any sweep.</summary>
@@ -152,8 +172,8 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
             .Select(s => (s.TaskId, s.Kind, s.Key))
             .ToHashSet();
 
-    /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event.</summary>
-    private async Task AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
+    /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event (returned).</summary>
+    private async Task<OutboxMessage> AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
         Recipients recipientCache, CancellationToken cancellationToken)
     {
         var (task, report) = (item.Task, item.Report);
@@ -192,7 +212,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
 
         if (item.Kind == NotificationKind.Reminder)
         {
-            outbox.Add(new TaskReminded
+            return outbox.Add(new TaskReminded
             {
                 TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
                 DaysBeforeDue = item.Key, Recipients = recipients.Count, At = now,
@@ -200,7 +220,7 @@ public sealed class ReminderSweep(ReformDbContext db, RouteCatalog routes, Outbo
         }
         else
         {
-            outbox.Add(new TaskEscalated
+            return outbox.Add(new TaskEscalated
             {
                 TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
                 Level = item.Key, EscalatedToRole = role.ToString(), Recipients = recipients.Count, At = now,

@@ -1,7 +1,10 @@
 using AomoriReform.Workflows.CheckIns;
+using AomoriReform.Workflows.Messaging;
+using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reminders;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AomoriReform.Tests.Reminders;
 
@@ -10,9 +13,12 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
     private static readonly DateOnly Due = new(2026, 5, 29);
     private WorkflowServices services = null!;
 
+    // What the sweep paces itself by: none (no bus) unless a test says otherwise.
+    private OutboxPace pace = OutboxPace.Off;
+
     public async Task InitializeAsync()
     {
-        services = await WorkflowServices.CreateAsync(profile);
+        services = await WorkflowServices.CreateAsync(profile, configure: s => s.AddTransient(_ => pace));
         await services.ImportSamplesAsync(
             "user,staff1@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
             "user,staff2@pref.example.jp,担当 二郎,gyosei-keiei,Staff\r\n" +
@@ -111,6 +117,66 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
         Assert.Equal(tasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == hq && n.Kind == NotificationKind.Escalation)));
         Assert.Equal(0, await Sweep());
     }
+
+    [Fact]
+    public async Task With_a_dispatcher_the_sweep_writes_its_next_batch_only_once_the_last_one_was_sent()
+    {
+        pace = new OutboxPace(TimeSpan.FromMinutes(1));
+        var tasks = await services.Db(db => db.WorkTasks.CountAsync());
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(9).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+        Assert.True(tasks * 5 > 2 * ReminderSweep.BatchSize, $"{tasks * 5} reminders fit in two batches");
+        await services.Db(MarkSent); // the check-in's events
+
+        var sweep = Sweep();
+        var written = 0;
+        for (var waited = 0; written < ReminderSweep.BatchSize && waited < 600; waited++)
+        {
+            await Task.Delay(50);
+            written = await services.Db(Reminders);
+        }
+
+        // The first batch is written; the sweep holds the second back while nobody sends the first.
+        Assert.Equal(ReminderSweep.BatchSize, written);
+        await Task.Delay(500);
+        Assert.Equal(ReminderSweep.BatchSize, await services.Db(Reminders));
+        Assert.False(sweep.IsCompleted);
+
+        // This test now acts as the dispatcher: never more than one batch waits to be sent.
+        var rounds = 0;
+        while (!sweep.IsCompleted)
+        {
+            var unsent = await services.Db(MarkSent);
+            Assert.InRange(unsent, 0, ReminderSweep.BatchSize);
+            rounds++;
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(tasks * 5, await sweep);
+        Assert.Equal(tasks * 5, await services.Db(db => db.SentReminders.CountAsync()));
+        Assert.Equal(tasks * 5, await services.Db(Reminders));
+        Assert.True(rounds > 1, $"the sweep was done after {rounds} round(s) of sending");
+    }
+
+    [Fact]
+    public async Task With_no_dispatcher_draining_the_sweep_stops_pacing_after_the_limit_and_still_sends_everything()
+    {
+        pace = new OutboxPace(TimeSpan.FromMilliseconds(300));
+        var tasks = await services.Db(db => db.WorkTasks.CountAsync());
+        services.Time.SetUtcNow(new DateTimeOffset(Due.AddDays(9).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+
+        var sweep = Sweep();
+        await Task.WhenAny(sweep, Task.Delay(TimeSpan.FromMinutes(1)));
+
+        Assert.True(sweep.IsCompleted, "the sweep still waits for a dispatcher that is not there");
+        Assert.Equal(tasks * 5, await sweep);
+        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.SentAt == null && m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+    }
+
+    private static Task<int> Reminders(ReformDbContext db) =>
+        db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."));
+
+    private static Task<int> MarkSent(ReformDbContext db) =>
+        db.OutboxMessages.Where(m => m.SentAt == null).ExecuteUpdateAsync(u => u.SetProperty(m => m.SentAt, DateTime.UtcNow));
 
     [Fact]
     public async Task Nothing_goes_out_before_its_time_and_a_second_sweep_sends_nothing_new()
