@@ -106,11 +106,10 @@ public sealed partial class ReminderSweep(
         var paced = pace.Enabled;
         for (var i = 0; i < batches.Count; i++)
         {
-            var (recorded, last) = await SendAsync(batches[i], now, titles, recipients, cancellationToken);
-            done += recorded;
-            // The next batch waits until this one's events are sent, so other writers' events wait
+            done += await SendAsync(batches[i], now, titles, recipients, cancellationToken);
+            // The next batch waits until the dispatcher has caught up, so other writers' events wait
             // behind one batch at most; after the last batch there is nothing to hold back.
-            if (paced && i < batches.Count - 1 && last is { } sequence && !await pace.WaitSentAsync(db, sequence, cancellationToken))
+            if (paced && i < batches.Count - 1 && !await pace.WaitAsync(db, BatchSize, cancellationToken))
             {
                 paced = false;
                 LogPacingStopped(logger, batches.Count - i - 1);
@@ -120,25 +119,23 @@ public sealed partial class ReminderSweep(
         return done;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reminder sweep: the outbox is not being sent within Outbox:PaceLimit; the remaining {Batches} batch(es) go without pacing")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reminder sweep: no outbox event was sent within Outbox:PaceLimit (no dispatcher running?); the remaining {Batches} batch(es) go without pacing")]
     private static partial void LogPacingStopped(ILogger logger, int batches);
 
     /// <summary>
     /// Records and sends a batch of reminders and escalations in one transaction; returns how many
-    /// it sent and the outbox sequence of its last event. When another sweep (another host) recorded
-    /// some of them first, the transaction fails on their keys; those are left out and the rest is
-    /// tried again.
+    /// it sent. When another sweep (another host) recorded some of them first, the transaction
+    /// fails on their keys; those are left out and the rest is tried again.
     /// </summary>
-    private async Task<(int Sent, long? Last)> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
+    private async Task<int> SendAsync(IReadOnlyList<Due> batch, DateTime now, Dictionary<Guid, string> titles,
         Recipients recipients, CancellationToken cancellationToken)
     {
         var pending = batch.ToList();
         while (pending.Count > 0)
         {
-            var events = new List<OutboxMessage>(pending.Count);
             foreach (var item in pending)
             {
-                events.Add(await AddAsync(item, now, titles, recipients, cancellationToken));
+                await AddAsync(item, now, titles, recipients, cancellationToken);
             }
 
             try
@@ -146,7 +143,7 @@ public sealed partial class ReminderSweep(
                 await db.SaveChangesAsync(cancellationToken);
                 // Nothing stays tracked: every later SaveChanges would scan what an earlier one saved.
                 db.ChangeTracker.Clear();
-                return (pending.Count, events.Max(e => e.Sequence));
+                return pending.Count;
             }
             catch (DbUpdateException)
             {
@@ -163,7 +160,7 @@ public sealed partial class ReminderSweep(
             }
         }
 
-        return (0, null);
+        return 0;
     }
 
     /// <summary>The reminders and escalations already recorded for these tasks, by any sweep.</summary>
@@ -172,8 +169,8 @@ public sealed partial class ReminderSweep(
             .Select(s => (s.TaskId, s.Kind, s.Key))
             .ToHashSet();
 
-    /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event (returned).</summary>
-    private async Task<OutboxMessage> AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
+    /// <summary>Adds one reminder or escalation to the unit of work: its record, its notifications and its event.</summary>
+    private async Task AddAsync(Due item, DateTime now, Dictionary<Guid, string> titles,
         Recipients recipientCache, CancellationToken cancellationToken)
     {
         var (task, report) = (item.Task, item.Report);
@@ -212,7 +209,7 @@ public sealed partial class ReminderSweep(
 
         if (item.Kind == NotificationKind.Reminder)
         {
-            return outbox.Add(new TaskReminded
+            outbox.Add(new TaskReminded
             {
                 TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
                 DaysBeforeDue = item.Key, Recipients = recipients.Count, At = now,
@@ -220,7 +217,7 @@ public sealed partial class ReminderSweep(
         }
         else
         {
-            return outbox.Add(new TaskEscalated
+            outbox.Add(new TaskEscalated
             {
                 TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear,
                 Level = item.Key, EscalatedToRole = role.ToString(), Recipients = recipients.Count, At = now,

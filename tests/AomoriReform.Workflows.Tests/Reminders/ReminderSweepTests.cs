@@ -5,6 +5,7 @@ using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reminders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AomoriReform.Tests.Reminders;
 
@@ -15,10 +16,15 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
 
     // What the sweep paces itself by: none (no bus) unless a test says otherwise.
     private OutboxPace pace = OutboxPace.Off;
+    private readonly WarningLog warnings = new();
 
     public async Task InitializeAsync()
     {
-        services = await WorkflowServices.CreateAsync(profile, configure: s => s.AddTransient(_ => pace));
+        services = await WorkflowServices.CreateAsync(profile, configure: s =>
+        {
+            s.AddTransient(_ => pace);
+            s.AddSingleton<ILoggerProvider>(warnings);
+        });
         await services.ImportSamplesAsync(
             "user,staff1@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
             "user,staff2@pref.example.jp,担当 二郎,gyosei-keiei,Staff\r\n" +
@@ -119,7 +125,7 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_a_dispatcher_the_sweep_writes_its_next_batch_only_once_the_last_one_was_sent()
+    public async Task With_a_dispatcher_the_sweep_writes_its_next_batch_only_once_the_dispatcher_has_caught_up()
     {
         pace = new OutboxPace(TimeSpan.FromMinutes(1));
         var tasks = await services.Db(db => db.WorkTasks.CountAsync());
@@ -141,7 +147,8 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
         Assert.Equal(ReminderSweep.BatchSize, await services.Db(Reminders));
         Assert.False(sweep.IsCompleted);
 
-        // This test now acts as the dispatcher: never more than one batch waits to be sent.
+        // This test now acts as the dispatcher, sending all there is each round: the sweep writes one
+        // batch after each round, never two.
         var rounds = 0;
         while (!sweep.IsCompleted)
         {
@@ -169,7 +176,37 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
 
         Assert.True(sweep.IsCompleted, "the sweep still waits for a dispatcher that is not there");
         Assert.Equal(tasks * 5, await sweep);
+        // It gave up pacing at its first wait, nothing having been sent, and said so once.
+        var batches = (tasks * 5 + ReminderSweep.BatchSize - 1) / ReminderSweep.BatchSize;
+        Assert.Equal([$"Reminder sweep: no outbox event was sent within Outbox:PaceLimit (no dispatcher running?); the remaining {batches - 1} batch(es) go without pacing"], warnings.Messages);
         Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.SentAt == null && m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+    }
+
+    /// <summary>The warnings the services log.</summary>
+    private sealed class WarningLog : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> messages = new();
+
+        public IReadOnlyList<string> Messages => [.. messages];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                messages.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static Task<int> Reminders(ReformDbContext db) =>
