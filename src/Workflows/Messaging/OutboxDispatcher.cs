@@ -36,9 +36,9 @@ public sealed class OutboxOptions
     public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How long a bulk writer (the reminder sweep) waits for its last batch's events to be sent before
-    /// it writes the next; past it, the writer stops pacing for the rest of its run. Zero: no pacing.
-    /// See <see cref="OutboxPace"/>.
+    /// How long a bulk writer (the reminder sweep) waits at most, after a batch, for the dispatcher to
+    /// catch up before it writes the next; if nothing at all was sent meanwhile, it stops pacing for the
+    /// rest of its run. Zero: no pacing. See <see cref="OutboxPace"/>.
     /// </summary>
     public TimeSpan PaceLimit { get; set; } = TimeSpan.FromSeconds(10);
 }
