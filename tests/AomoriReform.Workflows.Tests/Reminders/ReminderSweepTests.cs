@@ -77,7 +77,7 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
         Assert.Equal(gyoseiTasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == chief && n.Kind == NotificationKind.Escalation)));
         var hq = await services.Db(db => db.Users.Where(u => u.Email == "hq@pref.example.jp").Select(u => u.Id).SingleAsync());
         Assert.Equal(tasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == hq && n.Kind == NotificationKind.Escalation)));
-        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+        Assert.Equal(tasks * 5, await services.Db(Reminders));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
 
         Assert.Equal(tasks * 5, sent.Sum());
         Assert.Equal(tasks * 5, await services.Db(db => db.SentReminders.CountAsync()));
-        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+        Assert.Equal(tasks * 5, await services.Db(Reminders));
         Assert.Equal(0, await services.Db(db => db.Notifications.GroupBy(n => new { n.UserId, n.ReportId, n.Text }).CountAsync(g => g.Count() > 1)));
         var hq = await services.Db(db => db.Users.Where(u => u.Email == "hq@pref.example.jp").Select(u => u.Id).SingleAsync());
         Assert.Equal(tasks, await services.Db(db => db.Notifications.CountAsync(n => n.UserId == hq && n.Kind == NotificationKind.Escalation)));
@@ -179,7 +179,7 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
         // It gave up pacing at its first wait, nothing having been sent, and said so once.
         var batches = (tasks * 5 + ReminderSweep.BatchSize - 1) / ReminderSweep.BatchSize;
         Assert.Equal([$"Reminder sweep: no outbox event was sent within Outbox:PaceLimit (no dispatcher running?); the remaining {batches - 1} batch(es) go without pacing"], warnings.Messages);
-        Assert.Equal(tasks * 5, await services.Db(db => db.OutboxMessages.CountAsync(m => m.SentAt == null && m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."))));
+        Assert.Equal(tasks * 5, await services.Db(db => ReminderEvents(db).CountAsync(m => m.SentAt == null)));
     }
 
     /// <summary>The warnings the services log.</summary>
@@ -209,8 +209,10 @@ public abstract class ReminderSweepTests(Profile profile) : IAsyncLifetime
         }
     }
 
-    private static Task<int> Reminders(ReformDbContext db) =>
-        db.OutboxMessages.CountAsync(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."));
+    private static IQueryable<OutboxMessage> ReminderEvents(ReformDbContext db) =>
+        db.OutboxMessages.Where(m => m.MessageType.StartsWith("AomoriReform.Contracts.Reminders."));
+
+    private static Task<int> Reminders(ReformDbContext db) => ReminderEvents(db).CountAsync();
 
     private static Task<int> MarkSent(ReformDbContext db) =>
         db.OutboxMessages.Where(m => m.SentAt == null).ExecuteUpdateAsync(u => u.SetProperty(m => m.SentAt, DateTime.UtcNow));
