@@ -243,7 +243,7 @@ try
         return;
     }
 
-    // The opening's events (two per report) are dispatched and projected before anything is timed,
+    // The opening's events (one per report) are dispatched and projected before anything is timed,
     // the warm-up included: a yearly opening's flood is its own load, not the steady state these
     // scenarios measure. (Until 2026-12-04 the chain started at once: at the machine's slow hours its
     // 60,000 events were still being dispatched through the timed window, ahead of the chain's own,

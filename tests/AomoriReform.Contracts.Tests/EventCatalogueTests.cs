@@ -62,14 +62,20 @@ public sealed class EventCatalogueTests
     public void Every_field_of_every_event_says_what_it_means()
     {
         var docs = Docs();
-        var unexplained = Events().SelectMany(type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract")
+        var unexplained = Records().SelectMany(type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract")
                 .Where(p => Summary(docs, $"P:{p.DeclaringType!.FullName}.{p.Name}").Length == 0 && !CommonFields.ContainsKey(p.Name))
                 .Select(p => $"{type.Name}.{p.Name}"))
             .ToList();
         Assert.True(unexplained.Count == 0, "fields without a meaning: " + string.Join(", ", unexplained));
     }
 
-    private static IEnumerable<Type> Events() =>
+    private static IEnumerable<Type> Events() => Records().Where(t => !Parts().Contains(t));
+
+    /// <summary>Records that are only ever a field of an event (a list's element), never published alone.</summary>
+    private static IEnumerable<Type> Parts() =>
+        Records().Where(part => Records().Any(t => t.GetProperties().Any(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericArguments().Contains(part))));
+
+    private static IEnumerable<Type> Records() =>
         Contracts.GetExportedTypes().Where(t => t.IsSealed && t.GetMethod("<Clone>$") is not null).OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal);
 
     private static string Generate()
@@ -94,7 +100,8 @@ public sealed class EventCatalogueTests
 
             **Identity and versioning.** A contract's full type name is its identity on the wire (its namespace never moves).
             Changes are additive only: a new field may be added (consumers ignore fields they do not know); a field is never
-            renamed, retyped or removed; a breaking change is a new event type.
+            renamed, retyped or removed; a breaking change is a new event type. An event type is retired only once another
+            event carries what it said; a host can still publish a retired type, by a setting, for subscribers not yet moved.
 
             **Instants** are UTC (`DateTime`, `Z`); dates (`DateOnly`) are Japan dates.
 
@@ -102,29 +109,41 @@ public sealed class EventCatalogueTests
         foreach (var type in Events())
         {
             text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\n## `{type.FullName}`\n\n");
-            var summary = Summary(docs, $"T:{type.FullName}");
-            var inherited = type.BaseType is { IsAbstract: true } baseType && baseType != typeof(object) ? baseType : null;
-            text.Append(summary);
-            if (inherited is not null)
-            {
-                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" {Summary(docs, $"T:{inherited.FullName}")}");
-            }
+            AppendRecord(text, docs, type);
+        }
 
-            text.Append("\n\n| field | type | meaning |\n|---|---|---|\n");
-            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract")
-                .OrderBy(p => p.DeclaringType == type ? 1 : 0).ThenBy(p => p.MetadataToken))
-            {
-                var meaning = Summary(docs, $"P:{property.DeclaringType!.FullName}.{property.Name}");
-                if (meaning.Length == 0)
-                {
-                    meaning = CommonFields.GetValueOrDefault(property.Name, string.Empty);
-                }
-
-                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"| `{Camel(property.Name)}` | {TypeName(property)} | {meaning} |\n");
-            }
+        text.Append("\n## Parts of events\n\nRecords that events carry in a field; never published alone.\n");
+        foreach (var type in Parts())
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\n### `{type.FullName}`\n\n");
+            AppendRecord(text, docs, type);
         }
 
         return text.ToString();
+    }
+
+    private static void AppendRecord(StringBuilder text, XDocument docs, Type type)
+    {
+        var summary = Summary(docs, $"T:{type.FullName}");
+        var inherited = type.BaseType is { IsAbstract: true } baseType && baseType != typeof(object) ? baseType : null;
+        text.Append(summary);
+        if (inherited is not null)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $" {Summary(docs, $"T:{inherited.FullName}")}");
+        }
+
+        text.Append("\n\n| field | type | meaning |\n|---|---|---|\n");
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract")
+            .OrderBy(p => p.DeclaringType == type ? 1 : 0).ThenBy(p => p.MetadataToken))
+        {
+            var meaning = Summary(docs, $"P:{property.DeclaringType!.FullName}.{property.Name}");
+            if (meaning.Length == 0)
+            {
+                meaning = CommonFields.GetValueOrDefault(property.Name, string.Empty);
+            }
+
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"| `{Camel(property.Name)}` | {TypeName(property)} | {meaning} |\n");
+        }
     }
 
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
@@ -141,7 +160,7 @@ public sealed class EventCatalogueTests
             _ when type == typeof(DateTime) => "instant (UTC)",
             _ when type == typeof(DateOnly) => "date",
             _ when type == typeof(bool) => "boolean",
-            _ when type.IsGenericType && type.GetGenericArguments() is [var element] && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => $"list of {(element == typeof(string) ? "string" : element.Name)}",
+            _ when type.IsGenericType && type.GetGenericArguments() is [var element] && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => $"list of {(element == typeof(string) ? "string" : $"`{element.Name}` (below)")}",
             _ => type.Name,
         };
         return nullable ? $"{name} or null" : name;
@@ -160,6 +179,7 @@ public sealed class EventCatalogueTests
         var text = string.Concat(element.Nodes().Select(node => node switch
         {
             XElement { Name.LocalName: "see" } see => "`" + ((string?)see.Attribute("cref"))?.Split('.')[^1] + "`",
+            XElement { Name.LocalName: "c" } code => "`" + code.Value + "`",
             XElement other => other.Value,
             _ => node.ToString(),
         }));

@@ -57,5 +57,5 @@ public class HotPaths
 
     /// <summary>The approval's event as the outbox stores it.</summary>
     [Benchmark]
-    public int Event_json() => JsonSerializer.Serialize(ReportWorkflow.Event<ReportApproved>(report, "Submitted", chief, null, report.UpdatedAt), Web).Length;
+    public int Event_json() => JsonSerializer.Serialize(ReportWorkflow.Event<ReportApproved>(report, "Submitted", chief, null, [], report.UpdatedAt), Web).Length;
 }

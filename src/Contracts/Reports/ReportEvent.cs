@@ -24,6 +24,13 @@ public abstract record ReportEvent
     public string Actor { get; init; } = string.Empty;
     public string? OnBehalfOf { get; init; }
     public DateTime At { get; init; }
+
+    /// <summary>
+    /// The work tasks the action opened: who may act next, and by when (empty when it opened none, as on
+    /// a concurrence that leaves other sections to concur, or once accepted). Added on 2026-12-05; it
+    /// replaces <see cref="TaskAssigned"/>.
+    /// </summary>
+    public IReadOnlyList<OpenedTask> OpenedTasks { get; init; } = [];
 }
 
 /// <summary>A report was opened as Draft when its fiscal year's check-in opened.</summary>

@@ -1,6 +1,10 @@
 namespace AomoriReform.Contracts.Reports;
 
-/// <summary>A work task was opened for a role within a section, department or HQ.</summary>
+/// <summary>
+/// A work task was opened for a role within a section, department or HQ. Retired on 2026-12-05: the report
+/// events carry the same in <c>openedTasks</c>, and a host publishes this event only with
+/// <c>Reports:PublishTaskAssigned=true</c>, for a subscriber not yet moved to them.
+/// </summary>
 public sealed record TaskAssigned
 {
     public required Guid TaskId { get; init; }

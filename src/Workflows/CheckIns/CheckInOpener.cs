@@ -8,6 +8,7 @@ using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AomoriReform.Workflows.CheckIns;
 
@@ -23,7 +24,7 @@ public sealed record CheckInView(int FiscalYear, DateOnly DueDate, int ReportsOp
 /// keyed by the year, so a second opening (another request, another host, the scheduled job)
 /// fails on the key and nothing is duplicated.
 /// </summary>
-public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time, JournalKeys keys)
+public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvider time, JournalKeys keys, IOptions<ReportOptions> options)
 {
     public async Task<Outcome<CheckInView>> OpenAsync(
         CheckInRequest request, string actorId, string actorName, CancellationToken cancellationToken)
@@ -101,7 +102,7 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
             var reports = new List<ProgressReport>(chunk.Length);
             var entries = new List<JournalEntry>(chunk.Length);
             var tasks = new List<WorkTask>(chunk.Length);
-            var events = new List<OutboxMessage>(chunk.Length * 2);
+            var events = new List<OutboxMessage>(chunk.Length);
             foreach (var (measure, routeName, routeRule) in chunk)
             {
                 var route = routes[routeName];
@@ -117,11 +118,12 @@ public sealed class CheckInOpener(ReformDbContext db, Outbox outbox, TimeProvide
                 entries.Add(Journal.Append(keys, report, now, actorId, actorName, null, null, "open", null, report.Status, null, new JournalPlace(route.First.Id, null, null)));
                 reports.Add(report);
                 var streamId = report.Id.ToString("N");
-                events.Add(outbox.Create(ReportWorkflow.Event<ReportOpened>(report, null, system, null, now), streamId));
-                foreach (var task in ReportWorkflow.OpenTasks(report, route.First, due, now))
+                var opened = ReportWorkflow.OpenTasks(report, route.First, due, now);
+                tasks.AddRange(opened);
+                events.Add(outbox.Create(ReportWorkflow.Event<ReportOpened>(report, null, system, null, opened, now), streamId));
+                if (options.Value.PublishTaskAssigned)
                 {
-                    tasks.Add(task);
-                    events.Add(outbox.Create(ReportWorkflow.TaskEvent(report, task), streamId));
+                    events.AddRange(opened.Select(task => outbox.Create(ReportWorkflow.TaskEvent(report, task), streamId)));
                 }
             }
 

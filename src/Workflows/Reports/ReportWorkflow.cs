@@ -31,6 +31,13 @@ public sealed class ReportOptions
     /// Unset: no limit.
     /// </summary>
     public int? MaxConcurrentActions { get; set; }
+
+    /// <summary>
+    /// Publish the retired <c>TaskAssigned</c> event beside each report event, for a subscriber that still
+    /// reads it; the report events carry the same in <c>openedTasks</c>. Off by default: it doubles the
+    /// outbox's rows and the broker's messages per action.
+    /// </summary>
+    public bool PublishTaskAssigned { get; set; }
 }
 
 /// <summary>
@@ -211,7 +218,6 @@ public sealed class ReportWorkflow(
             var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, request.Comment,
                 new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode), attached);
             db.JournalEntries.Add(entry);
-            AddEvent(action, report, fromStatus, caller, onBehalfOf, now);
             if (action == ReportAction.Submit)
             {
                 db.ReportSubmissions.Add(new ReportSubmission
@@ -234,7 +240,11 @@ public sealed class ReportWorkflow(
             }
         }
 
-        UpdateTasks(action, report, route, machine, fromStep, nextStep, openTasks, acting, caller, now);
+        var opened = UpdateTasks(action, report, route, machine, fromStep, nextStep, openTasks, acting, caller, now);
+        if (action != ReportAction.Save)
+        {
+            AddEvent(action, report, fromStatus, caller, onBehalfOf, opened, now);
+        }
 
         var fresh = new RouteMachine(route, report, TrackedTasks().Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
         var view = View(report, fresh, route, title, postReviews, caller);
@@ -332,13 +342,14 @@ public sealed class ReportWorkflow(
         }
     }
 
-    private void UpdateTasks(
+    /// <summary>Completes or cancels the tasks the action ends, and opens (and returns) those of the step it moves to.</summary>
+    private List<WorkTask> UpdateTasks(
         ReportAction action, ProgressReport report, RouteDefinition route, RouteMachine machine, RouteStep fromStep, RouteStep? nextStep,
         List<WorkTask> openTasks, Caller acting, Caller caller, DateTime now)
     {
         if (action == ReportAction.Save)
         {
-            return;
+            return [];
         }
 
         var staysAtConsultation = action == ReportAction.Concur && nextStep?.Id == fromStep.Id;
@@ -359,7 +370,7 @@ public sealed class ReportWorkflow(
 
         if (staysAtConsultation || nextStep is null)
         {
-            return;
+            return [];
         }
 
         var due = nextStep.Kind == StepKind.Draft ? report.DueDate : DueDate(nextStep, now);
@@ -382,11 +393,9 @@ public sealed class ReportWorkflow(
             opened = OpenTasks(report, nextStep, due, now);
         }
 
-        foreach (var task in opened)
-        {
-            db.WorkTasks.Add(task);
-            outbox.Add(TaskEvent(report, task), report.Id.ToString("N"));
-        }
+        var added = opened.ToList();
+        db.WorkTasks.AddRange(added);
+        return added;
     }
 
     /// <summary>A step's due date from today (Japan date): calendar days, or business days when the route says so.</summary>
@@ -397,7 +406,7 @@ public sealed class ReportWorkflow(
     }
 
     /// <summary>The tasks a step opens: one per candidate group (a consultation's are opened by the engine per section asked).</summary>
-    public static IEnumerable<WorkTask> OpenTasks(ProgressReport report, RouteStep step, DateOnly due, DateTime now)
+    public static List<WorkTask> OpenTasks(ProgressReport report, RouteStep step, DateOnly due, DateTime now)
     {
         IEnumerable<(string? Section, string? Department)> groups = step.Assignee.Scope switch
         {
@@ -415,6 +424,7 @@ public sealed class ReportWorkflow(
         AssigneeSectionCode = section, AssigneeDepartmentCode = department, State = WorkTaskState.Open, DueDate = due, CreatedAt = now,
     };
 
+    /// <summary>The retired per-task event, published only with <see cref="ReportOptions.PublishTaskAssigned"/>.</summary>
     public static TaskAssigned TaskEvent(ProgressReport report, WorkTask task) => new()
     {
         TaskId = task.Id, ReportId = report.Id, MeasureCode = report.MeasureCode, FiscalYear = report.FiscalYear, StepId = task.StepId,
@@ -422,26 +432,40 @@ public sealed class ReportWorkflow(
         DueDate = task.DueDate, At = task.CreatedAt,
     };
 
-    private void AddEvent(ReportAction action, ProgressReport report, string fromStatus, Caller caller, Caller? onBehalfOf, DateTime now)
+    /// <summary>The action's report event, which carries the tasks it opened; then, if still switched on, one retired TaskAssigned per task.</summary>
+    private void AddEvent(ReportAction action, ProgressReport report, string fromStatus, Caller caller, Caller? onBehalfOf, List<WorkTask> opened, DateTime now)
     {
         var streamId = report.Id.ToString("N");
         switch (action)
         {
-            case ReportAction.Submit: outbox.Add(Event<ReportSubmitted>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
-            case ReportAction.Recall: outbox.Add(Event<ReportRecalled>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
-            case ReportAction.Approve: outbox.Add(Event<ReportApproved>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
-            case ReportAction.Return or ReportAction.Object: outbox.Add(Event<ReportReturned>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
-            case ReportAction.Concur: outbox.Add(Event<ReportConcurred>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
-            case ReportAction.Accept: outbox.Add(Event<ReportAccepted>(report, fromStatus, caller, onBehalfOf, now), streamId); break;
+            case ReportAction.Submit: outbox.Add(Event<ReportSubmitted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+            case ReportAction.Recall: outbox.Add(Event<ReportRecalled>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+            case ReportAction.Approve: outbox.Add(Event<ReportApproved>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+            case ReportAction.Return or ReportAction.Object: outbox.Add(Event<ReportReturned>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+            case ReportAction.Concur: outbox.Add(Event<ReportConcurred>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+            case ReportAction.Accept: outbox.Add(Event<ReportAccepted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
+        }
+
+        if (options.Value.PublishTaskAssigned)
+        {
+            foreach (var task in opened)
+            {
+                outbox.Add(TaskEvent(report, task), streamId);
+            }
         }
     }
 
-    public static T Event<T>(ProgressReport report, string? fromStatus, Caller caller, Caller? onBehalfOf, DateTime now)
+    public static T Event<T>(ProgressReport report, string? fromStatus, Caller caller, Caller? onBehalfOf, IEnumerable<WorkTask> opened, DateTime now)
         where T : ReportEvent, new() => new()
     {
         ReportId = report.Id, MeasureCode = report.MeasureCode, ItemCode = report.ItemCode, SectionCode = report.SectionCode,
         DepartmentCode = report.DepartmentCode, FiscalYear = report.FiscalYear, FromStatus = fromStatus, Status = report.Status, StepId = report.StepId,
         Version = report.Version, Actor = caller.Name, OnBehalfOf = onBehalfOf?.Name, At = now,
+        OpenedTasks = opened.Select(t => new OpenedTask
+        {
+            TaskId = t.Id, StepId = t.StepId, AssigneeRole = t.AssigneeRole.ToString(), AssigneeSectionCode = t.AssigneeSectionCode,
+            AssigneeDepartmentCode = t.AssigneeDepartmentCode, DueDate = t.DueDate,
+        }).ToList(),
     };
 
     private sealed record LoadedReport(ProgressReport Report, string? Title, List<WorkTask> OpenTasks, List<Guid> PostReviews);

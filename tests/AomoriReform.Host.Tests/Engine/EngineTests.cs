@@ -116,7 +116,7 @@ public abstract class EngineTests(Profile profile) : IAsyncLifetime
         Assert.Equal(["Submitted", "SectionApproved", "Accepted"], history.Skip(1).Select(h => h.GetProperty("toStatus").GetString()));
         var events = await OutboxTypes(id);
         Assert.Equal(
-            [typeof(ReportOpened), typeof(TaskAssigned), typeof(ReportSubmitted), typeof(TaskAssigned), typeof(ReportApproved), typeof(TaskAssigned), typeof(ReportAccepted)],
+            [typeof(ReportOpened), typeof(ReportSubmitted), typeof(ReportApproved), typeof(ReportAccepted)],
             events.Select(t => Type.GetType($"{t}, AomoriReform.Contracts")));
         Assert.Equal(0, await app.WithDbAsync(db => db.WorkTasks.CountAsync(t => t.ReportId == id && t.State == WorkTaskState.Open)));
     }

@@ -3,6 +3,7 @@ using AomoriReform.Workflows.Callers;
 using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Deputies;
 using AomoriReform.Workflows.Engine;
+using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reports;
 using Microsoft.EntityFrameworkCore;
@@ -20,10 +21,12 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
     private const string Section = "gyosei-keiei";
     private WorkflowServices services = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => services = await StartAsync();
+
+    private async Task<WorkflowServices> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        services = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
-        await services.ImportSamplesAsync(
+        var started = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero), settings);
+        await started.ImportSamplesAsync(
             "user,staff@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
             "user,assistant@pref.example.jp,課長補佐 花子,gyosei-keiei,Staff\r\n" +
             "user,chief@pref.example.jp,行政経営管理課長 三郎,gyosei-keiei,SectionChief\r\n" +
@@ -36,16 +39,18 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
             "user,kanri.staff@pref.example.jp,管理担当 十一郎,kanri,Staff\r\n" +
             "user,kanri.chief@pref.example.jp,管理課長 十二郎,kanri,SectionChief\r\n" +
             "user,hq@pref.example.jp,本部 十郎,,HqReviewer\r\n");
-        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
+        await started.In<CheckInOpener, Outcome<CheckInView>>(opener =>
             opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
+        return started;
     }
 
     public async Task DisposeAsync() => await services.DisposeAsync();
 
-    private async Task<Caller> As(string local)
+    private async Task<Caller> As(string local, WorkflowServices? on = null)
     {
-        var id = await services.Db(db => db.Users.Where(u => u.Email == $"{local}@pref.example.jp").Select(u => u.Id).SingleAsync());
-        return (await services.In<CallerResolver, Caller?>(callers => callers.ResolveAsync(id, CancellationToken.None)))!;
+        on ??= services;
+        var id = await on.Db(db => db.Users.Where(u => u.Email == $"{local}@pref.example.jp").Select(u => u.Id).SingleAsync());
+        return (await on.In<CallerResolver, Caller?>(callers => callers.ResolveAsync(id, CancellationToken.None)))!;
     }
 
     private Task<Guid> Report(string measureCode) =>
@@ -65,12 +70,19 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         return await services.In<ReportWorkflow, Outcome<ReportView>>(workflow => workflow.ActAsync(id, request, caller, key, CancellationToken.None));
     }
 
-    private async Task<ReportView> Submitted(Guid id, string drafter = "staff", ReportContent? content = null)
+    private async Task<ReportView> Submitted(Guid id, string drafter = "staff", ReportContent? content = null, WorkflowServices? on = null)
     {
-        var caller = await As(drafter);
-        await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.SaveAsync(id, 1, content ?? Content("当初の実績"), caller, null, CancellationToken.None)).OkAsync();
-        return await Act(id, drafter, ReportAction.Submit, 2).OkAsync();
+        on ??= services;
+        var caller = await As(drafter, on);
+        await on.In<ReportWorkflow, Outcome<ReportView>>(w => w.SaveAsync(id, 1, content ?? Content("当初の実績"), caller, null, CancellationToken.None)).OkAsync();
+        return await on.In<ReportWorkflow, Outcome<ReportView>>(w => w.ActAsync(id, new ReportActionRequest(ReportAction.Submit, 2), caller, null, CancellationToken.None)).OkAsync();
     }
+
+    /// <summary>The report's events as the outbox holds them, in commit order.</summary>
+    private static Task<List<object>> Events(WorkflowServices on, Guid id) => on.Db(async db =>
+        (await db.OutboxMessages.AsNoTracking().Where(m => m.StreamId == id.ToString("N")).OrderBy(m => m.Sequence).ToListAsync())
+            .Select(m => System.Text.Json.JsonSerializer.Deserialize(m.Payload, ContractTypes.Resolve(m.MessageType), System.Text.Json.JsonSerializerOptions.Web)!)
+            .ToList());
 
     private static ReportContent Content(string achievements, Progress progress = Progress.OnTrack) => new(progress, achievements, "次年度も継続する", []);
 
@@ -283,6 +295,46 @@ public abstract class ApprovalPracticeTests(Profile profile) : IAsyncLifetime
         var list = await services.In<ReportQueries, Page<ReportSummary>>(async q => await q.ListAsync(await As("zaisei.chief"), new ReportFilter(2025), new Paging(1, 200), CancellationToken.None));
         Assert.Contains(list.Items, r => r.Id == id);
         await AssertJournalVerifies();
+    }
+
+    [Fact]
+    public async Task Each_report_event_carries_the_tasks_its_action_opened_and_no_task_event_goes_out_beside_it()
+    {
+        var id = await Report("2.2.2-01");
+        var submitted = await Submitted(id, "kaikei.staff");
+        var approved = await Act(id, "kaikei.chief", ReportAction.Approve, submitted.Version).OkAsync();
+        var first = await Act(id, "zaisei.chief", ReportAction.Concur, approved.Version).OkAsync();
+        await Act(id, "digital.chief", ReportAction.Concur, first.Version).OkAsync();
+
+        var events = (await Events(services, id)).Cast<ReportEvent>().ToList();
+        Assert.Equal([typeof(ReportOpened), typeof(ReportSubmitted), typeof(ReportApproved), typeof(ReportConcurred), typeof(ReportConcurred)], events.Select(e => e.GetType()));
+        // The draft, the chief's approval, one task per consulted section, none while the quorum is short, then HQ's review.
+        Assert.Equal([1, 1, 3, 0, 1], events.Select(e => e.OpenedTasks.Count));
+        Assert.Equal(["Staff", "SectionChief", "SectionChief", "SectionChief", "SectionChief", "HqReviewer"], events.SelectMany(e => e.OpenedTasks).Select(t => t.AssigneeRole));
+        Assert.Equal(["digital-senryaku", "jinji", "zaisei"], events[2].OpenedTasks.Select(t => t.AssigneeSectionCode).Order());
+        var tasks = await services.Db(db => db.WorkTasks.AsNoTracking().Where(t => t.ReportId == id && t.Kind == WorkTaskKind.Action).ToListAsync());
+        Assert.Equal(
+            tasks.Select(t => (t.Id, t.StepId, t.AssigneeRole.ToString(), t.AssigneeSectionCode, t.AssigneeDepartmentCode, t.DueDate)).Order(),
+            events.SelectMany(e => e.OpenedTasks).Select(t => (t.TaskId, t.StepId, t.AssigneeRole, t.AssigneeSectionCode, t.AssigneeDepartmentCode, t.DueDate)).Order());
+        Assert.Equal(0, await services.Db(db => db.OutboxMessages.CountAsync(m => m.MessageType == typeof(TaskAssigned).FullName)));
+    }
+
+    [Fact]
+    public async Task Switched_back_on_the_retired_task_event_follows_each_report_event_for_every_task_it_opened()
+    {
+        await using var legacy = await StartAsync(new Dictionary<string, string?> { ["Reports:PublishTaskAssigned"] = "true" });
+        var id = await legacy.Db(db => db.ProgressReports.Where(r => r.MeasureCode == "2.2.2-01").Select(r => r.Id).SingleAsync());
+        await Submitted(id, "kaikei.staff", on: legacy);
+
+        var events = await Events(legacy, id);
+        Assert.Equal([typeof(ReportOpened), typeof(TaskAssigned), typeof(ReportSubmitted), typeof(TaskAssigned)], events.Select(e => e.GetType()));
+        foreach (var (reportEvent, taskEvent) in new[] { ((ReportEvent)events[0], (TaskAssigned)events[1]), ((ReportEvent)events[2], (TaskAssigned)events[3]) })
+        {
+            var opened = Assert.Single(reportEvent.OpenedTasks);
+            Assert.Equal(
+                (opened.TaskId, opened.StepId, opened.AssigneeRole, opened.AssigneeSectionCode, opened.DueDate, reportEvent.At),
+                (taskEvent.TaskId, taskEvent.StepId, taskEvent.AssigneeRole, taskEvent.AssigneeSectionCode, taskEvent.DueDate, taskEvent.At));
+        }
     }
 
     [Fact]
