@@ -85,6 +85,36 @@ public sealed class ChangeBatchTests
     [Theory]
     [InlineData(Profile.Embedded)]
     [InlineData(Profile.Production)]
+    public async Task Writes_of_one_type_that_change_different_columns_each_write_their_own(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var due = new DateOnly(2026, 6, 30);
+
+        // The statement for a changed row is built once per set of changed columns: a write of the status
+        // alone, then one of the due date alone, then both, must each write what it changed.
+        await ChangeAsync(services, id, r => r.Status = "Submitted");
+        await ChangeAsync(services, id, r => r.DueDate = due);
+        var between = await services.Db(db => db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id));
+        await ChangeAsync(services, id, r => (r.Status, r.DueDate) = ("Draft", due.AddDays(1)));
+
+        var after = await services.Db(db => db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id));
+        Assert.Equal(("Submitted", due), (between.Status, between.DueDate));
+        Assert.Equal(("Draft", due.AddDays(1)), (after.Status, after.DueDate));
+    }
+
+    private static Task<int> ChangeAsync(WorkflowServices services, Guid id, Action<ProgressReport> change) =>
+        services.In<IServiceProvider, int>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            change(await db.ProgressReports.SingleAsync(r => r.Id == id));
+            await ChangeBatch.SaveAsync(db, CancellationToken.None);
+            return 0;
+        });
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
     public async Task A_constraint_violation_is_an_update_failure_and_writes_nothing(Profile profile)
     {
         var (services, id) = await ReportAsync(profile);
