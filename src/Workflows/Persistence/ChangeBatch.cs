@@ -58,7 +58,7 @@ public static class ChangeBatch
 
         var postgres = db.Database.IsNpgsql();
         var sql = db.GetService<ISqlGenerationHelper>();
-        var statements = Order(entries).Select(e => e.State == EntityState.Added ? Insert(e, sql, postgres) : Update(e, sql, postgres)).ToList();
+        var statements = Order(entries).Select(e => Write(e, sql, postgres)).ToList();
         var watchers = Watchers(db);
         var detect = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -167,52 +167,39 @@ public static class ChangeBatch
     private static readonly ConcurrentDictionary<(IEntityType Type, bool Postgres, bool Added, ulong Written, ulong NullOriginals), Shape> Shapes = new();
     private static readonly ConcurrentDictionary<IEntityType, IProperty[]> Properties = new();
 
-    private static Statement Insert(EntityEntry entry, ISqlGenerationHelper sql, bool postgres)
+    /// <summary>The most properties an entity type written here may have: one bit each in a shape's key.</summary>
+    public const int MaxProperties = 64;
+
+    /// <summary>
+    /// The row's statement: its shape looked up by the columns it writes and the key or concurrency values
+    /// null as loaded (a bit each, so an entity type may have at most 64 properties; the model test
+    /// <c>Every_entity_type_fits_a_change_batch_shape</c> holds every type of ours to that), then its values bound.
+    /// </summary>
+    private static Statement Write(EntityEntry entry, ISqlGenerationHelper sql, bool postgres)
     {
-        var properties = Properties.GetOrAdd(entry.Metadata, t => [.. t.GetProperties()]);
-        if (properties.Length > 64)
-        {
-            return Bound(entry, BuildInsert(entry, properties, sql, postgres), Checked: false);
-        }
-
-        var written = 0UL;
-        for (var i = 0; i < properties.Length; i++)
-        {
-            if (Inserted(entry, properties[i]))
-            {
-                written |= 1UL << i;
-            }
-        }
-
-        var shape = Shapes.GetOrAdd((entry.Metadata, postgres, true, written, 0), _ => BuildInsert(entry, properties, sql, postgres));
-        return Bound(entry, shape, Checked: false);
-    }
-
-    private static Statement Update(EntityEntry entry, ISqlGenerationHelper sql, bool postgres)
-    {
-        var properties = Properties.GetOrAdd(entry.Metadata, t => [.. t.GetProperties()]);
-        if (properties.Length > 64)
-        {
-            return Bound(entry, BuildUpdate(entry, properties, sql, postgres), Checked: true);
-        }
-
+        var added = entry.State == EntityState.Added;
+        var properties = Properties.GetOrAdd(entry.Metadata, t => t.GetProperties().Count() <= MaxProperties
+            ? [.. t.GetProperties()]
+            : throw new InvalidOperationException($"ChangeBatch writes entity types of at most {MaxProperties} properties; {t.DisplayName()} has {t.GetProperties().Count()}."));
         var written = 0UL;
         var nullOriginals = 0UL;
         for (var i = 0; i < properties.Length; i++)
         {
-            if (Updated(entry, properties[i]))
+            if (added ? Inserted(entry, properties[i]) : Updated(entry, properties[i]))
             {
                 written |= 1UL << i;
             }
 
-            if ((properties[i].IsPrimaryKey() || properties[i].IsConcurrencyToken) && entry.Property(properties[i]).OriginalValue is null)
+            if (!added && (properties[i].IsPrimaryKey() || properties[i].IsConcurrencyToken) && entry.Property(properties[i]).OriginalValue is null)
             {
                 nullOriginals |= 1UL << i;
             }
         }
 
-        var shape = Shapes.GetOrAdd((entry.Metadata, postgres, false, written, nullOriginals), _ => BuildUpdate(entry, properties, sql, postgres));
-        return Bound(entry, shape, Checked: true);
+        var shape = Shapes.GetOrAdd(
+            (entry.Metadata, postgres, added, written, nullOriginals),
+            _ => added ? BuildInsert(entry, properties, sql, postgres) : BuildUpdate(entry, properties, sql, postgres));
+        return Bound(entry, shape, Checked: !added);
     }
 
     private static bool Inserted(EntityEntry entry, IProperty property) =>

@@ -5,6 +5,7 @@ using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
 using AomoriReform.Workflows.Reports;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -101,6 +102,59 @@ public sealed class ChangeBatchTests
         var after = await services.Db(db => db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id));
         Assert.Equal(("Submitted", due), (between.Status, between.DueDate));
         Assert.Equal(("Draft", due.AddDays(1)), (after.Status, after.DueDate));
+    }
+
+    [Fact]
+    public void Every_entity_type_fits_a_change_batch_shape()
+    {
+        // A shape's key holds one bit per property, so ChangeBatch refuses a wider type (below); none of ours may be one.
+        using var postgres = new PostgresDesignTimeFactory().CreateDbContext([]);
+        using var sqlite = new SqliteDesignTimeFactory().CreateDbContext([]);
+        var types = postgres.Model.GetEntityTypes().Concat(sqlite.Model.GetEntityTypes()).ToList();
+
+        Assert.True(types.Count >= 40, $"only {types.Count} entity types in the two models");
+        Assert.All(types, type => Assert.True(
+            type.GetProperties().Count() <= ChangeBatch.MaxProperties, $"{type.DisplayName()} has {type.GetProperties().Count()} properties"));
+    }
+
+    [Fact]
+    public async Task A_type_wider_than_a_shape_holds_is_refused_by_name_and_nothing_of_the_write_commits()
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var db = new WideContext(new DbContextOptionsBuilder<WideContext>().UseSqlite(connection).Options);
+        await db.Database.EnsureCreatedAsync();
+        var row = new Dictionary<string, object> { ["Id"] = 1 };
+        for (var i = 0; i < ChangeBatch.MaxProperties; i++)
+        {
+            row["C" + i] = i;
+        }
+
+        db.Set<Dictionary<string, object>>(WideContext.Name).Add(row);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ChangeBatch.SaveAsync(db, CancellationToken.None));
+
+        Assert.Contains(WideContext.Name, refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"has {ChangeBatch.MaxProperties + 1}", refused.Message, StringComparison.Ordinal);
+        db.ChangeTracker.Clear();
+        Assert.Equal(0, await db.Set<Dictionary<string, object>>(WideContext.Name).CountAsync());
+    }
+
+    /// <summary>One table of a key and <see cref="ChangeBatch.MaxProperties"/> columns more: one property too many for a shape.</summary>
+    private sealed class WideContext(DbContextOptions<WideContext> options) : DbContext(options)
+    {
+        public const string Name = "Wide";
+
+        protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+            modelBuilder.SharedTypeEntity<Dictionary<string, object>>(Name, wide =>
+            {
+                wide.IndexerProperty<int>("Id");
+                for (var i = 0; i < ChangeBatch.MaxProperties; i++)
+                {
+                    wide.IndexerProperty<int>("C" + i);
+                }
+
+                wide.HasKey("Id");
+            });
     }
 
     private static Task<int> ChangeAsync(WorkflowServices services, Guid id, Action<ProgressReport> change) =>
