@@ -393,9 +393,11 @@ try
         Console.WriteLine($"warm-up (not counted): {warm.Latencies.Count} actions in {warm.Elapsed:F1} s = {warm.Latencies.Count / warm.Elapsed:F0} actions/s, {warm.CpuSeconds * 1000 / Math.Max(1, warm.Latencies.Count):F2} ms host CPU per action, {warm.Errors} errors");
     }
 
+    var timedFrom = DateTime.UtcNow;
     var timed = ChainAsync(seconds);
     var loadPeak = await PeakDuringAsync(timed);
     var (latencies, errors, elapsed, cpuSeconds) = await timed;
+    var timedTo = DateTime.UtcNow;
     var sorted = latencies.Order().ToArray();
     double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
     var actionsPerSecond = sorted.Length / elapsed;
@@ -440,6 +442,25 @@ try
 
     Console.WriteLine($"projection caught up {drain.Elapsed.TotalSeconds:F1} s after the load ended");
     figures["projection_catch_up_s"] = Math.Round(drain.Elapsed.TotalSeconds, 1);
+
+    // Every event of the timed chain, not a few probes: from its outbox row (written with the action)
+    // to the projection consumer taking it (processed_messages, at the start of the consumer's batch),
+    // and on RabbitMQ to the broker's confirm (the row marked sent, once its whole batch is confirmed).
+    var delays = await EventDelaysAsync(timedFrom, timedTo);
+    if (delays.Taken.Count > 0)
+    {
+        double Share(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)(p * values.Count))];
+        var published = delays.Published.Count > 0 ? $"; to the broker's confirm p50 {Share(delays.Published, 0.5):F0}, p90 {Share(delays.Published, 0.9):F0}, p99 {Share(delays.Published, 0.99):F0} ms" : string.Empty;
+        Console.WriteLine($"events of the chain, outbox row to the projection consumer: p50 {Share(delays.Taken, 0.5):F0}, p90 {Share(delays.Taken, 0.9):F0}, p99 {Share(delays.Taken, 0.99):F0} ms over {delays.Taken.Count} events{published}");
+        figures["event_taken_p50_ms"] = Math.Round(Share(delays.Taken, 0.5));
+        figures["event_taken_p90_ms"] = Math.Round(Share(delays.Taken, 0.9));
+        figures["event_taken_p99_ms"] = Math.Round(Share(delays.Taken, 0.99));
+        if (delays.Published.Count > 0)
+        {
+            figures["event_published_p50_ms"] = Math.Round(Share(delays.Published, 0.5));
+            figures["event_published_p99_ms"] = Math.Round(Share(delays.Published, 0.99));
+        }
+    }
 
     // Commit-to-rollup lag: one action at a time, then poll the projection for its version.
     var lags = new List<double>();
@@ -910,6 +931,51 @@ async Task<TimeSpan> DrainedAsync(long projected)
     }
 
     return flood.Elapsed;
+}
+
+// The milliseconds from each outbox row written in [from, to) to the projection consumer taking it, and (RabbitMQ
+// only: on the in-memory bus a row is marked sent once its consumers have it) to its broker-confirmed publish; sorted.
+async Task<(List<double> Taken, List<double> Published)> EventDelaysAsync(DateTime from, DateTime to)
+{
+    var taken = new List<double>();
+    var published = new List<double>();
+    const string Joined = "FROM outbox_messages o JOIN processed_messages p ON p.message_id = o.message_id AND p.consumer = 'ReportProjectionConsumer'";
+    if (embedded)
+    {
+        await using var sqlite = new SqliteConnection($"Data Source={Path.Combine(dataDirectory!, "aomori-reform.db")};Mode=ReadOnly");
+        await sqlite.OpenAsync();
+        await using var query = new SqliteCommand(
+            $"SELECT (julianday(p.processed_at) - julianday(o.created_at)) * 86400000.0 {Joined} WHERE julianday(o.created_at) >= julianday($from) AND julianday(o.created_at) < julianday($to)", sqlite);
+        query.Parameters.AddWithValue("$from", from.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+        query.Parameters.AddWithValue("$to", to.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+        await using var rows = await query.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
+        {
+            taken.Add(rows.GetDouble(0));
+        }
+    }
+    else
+    {
+        await using var connection = new NpgsqlConnection(benchPostgres);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            $"SELECT extract(epoch FROM p.processed_at - o.created_at)::float8 * 1000, extract(epoch FROM o.sent_at - o.created_at)::float8 * 1000 {Joined} WHERE o.created_at >= @from AND o.created_at < @to", connection);
+        query.Parameters.AddWithValue("from", from);
+        query.Parameters.AddWithValue("to", to);
+        await using var rows = await query.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
+        {
+            taken.Add(rows.GetDouble(0));
+            if (!rows.IsDBNull(1))
+            {
+                published.Add(rows.GetDouble(1));
+            }
+        }
+    }
+
+    taken.Sort();
+    published.Sort();
+    return (taken, published);
 }
 
 async Task<long> CountRows(string tableAndCondition)
