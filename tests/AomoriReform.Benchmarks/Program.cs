@@ -449,16 +449,16 @@ try
     var delays = await EventDelaysAsync(timedFrom, timedTo);
     if (delays.Taken.Count > 0)
     {
-        double Share(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)(p * values.Count))];
-        var published = delays.Published.Count > 0 ? $"; to the broker's confirm p50 {Share(delays.Published, 0.5):F0}, p90 {Share(delays.Published, 0.9):F0}, p99 {Share(delays.Published, 0.99):F0} ms" : string.Empty;
-        Console.WriteLine($"events of the chain, outbox row to the projection consumer: p50 {Share(delays.Taken, 0.5):F0}, p90 {Share(delays.Taken, 0.9):F0}, p99 {Share(delays.Taken, 0.99):F0} ms over {delays.Taken.Count} events{published}");
-        figures["event_taken_p50_ms"] = Math.Round(Share(delays.Taken, 0.5));
-        figures["event_taken_p90_ms"] = Math.Round(Share(delays.Taken, 0.9));
-        figures["event_taken_p99_ms"] = Math.Round(Share(delays.Taken, 0.99));
+        double Quantile(List<double> values, double q) => values[Math.Min(values.Count - 1, (int)(q * values.Count))];
+        var published = delays.Published.Count > 0 ? $"; to the broker's confirm p50 {Quantile(delays.Published, 0.5):F0}, p90 {Quantile(delays.Published, 0.9):F0}, p99 {Quantile(delays.Published, 0.99):F0} ms" : string.Empty;
+        Console.WriteLine($"events of the chain, outbox row to the projection consumer: p50 {Quantile(delays.Taken, 0.5):F0}, p90 {Quantile(delays.Taken, 0.9):F0}, p99 {Quantile(delays.Taken, 0.99):F0} ms over {delays.Taken.Count} events{published}");
+        figures["event_taken_p50_ms"] = Math.Round(Quantile(delays.Taken, 0.5));
+        figures["event_taken_p90_ms"] = Math.Round(Quantile(delays.Taken, 0.9));
+        figures["event_taken_p99_ms"] = Math.Round(Quantile(delays.Taken, 0.99));
         if (delays.Published.Count > 0)
         {
-            figures["event_published_p50_ms"] = Math.Round(Share(delays.Published, 0.5));
-            figures["event_published_p99_ms"] = Math.Round(Share(delays.Published, 0.99));
+            figures["event_published_p50_ms"] = Math.Round(Quantile(delays.Published, 0.5));
+            figures["event_published_p99_ms"] = Math.Round(Quantile(delays.Published, 0.99));
         }
     }
 
