@@ -174,7 +174,7 @@ public sealed partial class OutboxDispatcher(
             // PostgreSQL: the whole batch runs in a transaction that holds the dispatcher's advisory
             // lock, so hosts take turns. SQLite (one host) takes no transaction while it publishes:
             // a transaction there holds the one write gate, and every action would wait on the bus.
-            await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+            await using var transaction = db.Database.OnPostgres() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
             if (transaction is not null)
             {
                 var locked = await db.Database

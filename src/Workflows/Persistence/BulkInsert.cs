@@ -45,7 +45,7 @@ public static class BulkInsert
             return (Name: sql.DelimitIdentifier(p.GetColumnName(table)!), Getter: p.GetGetter(), Mapping: p.GetRelationalTypeMapping(), Nullable: p.IsNullable);
         }).ToList();
         var prefix = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ";
-        var perStatement = Math.Max(1, (db.Database.IsNpgsql() ? ParametersPerStatementPostgres : ParametersPerStatementSqlite) / columns.Count);
+        var perStatement = Math.Max(1, (db.Database.OnPostgres() ? ParametersPerStatementPostgres : ParametersPerStatementSqlite) / columns.Count);
         var connection = transaction.Connection!;
         for (var from = 0; from < rows.Count; from += perStatement)
         {

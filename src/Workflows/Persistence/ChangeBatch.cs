@@ -56,7 +56,7 @@ public static class ChangeBatch
             throw new InvalidOperationException($"ChangeBatch writes new and changed rows only; {deleted.Metadata.DisplayName()} is marked deleted.");
         }
 
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.Database.OnPostgres();
         var sql = db.GetService<ISqlGenerationHelper>();
         var statements = Order(entries).Select(e => Write(e, sql, postgres)).ToList();
         var watchers = Watchers(db);

@@ -118,7 +118,7 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
     /// </summary>
     private async Task<Dictionary<Guid, ReportProjection>> LockedAsync(List<Guid> reportIds, CancellationToken cancellationToken)
     {
-        var rows = db.Database.IsNpgsql()
+        var rows = db.Database.OnPostgres()
             ? db.ReportProjections.FromSql($"SELECT * FROM report_projections WHERE report_id = ANY({reportIds.ToArray()}) ORDER BY report_id FOR UPDATE")
             : db.ReportProjections.Where(p => reportIds.Contains(p.ReportId));
         return await rows.ToDictionaryAsync(p => p.ReportId, cancellationToken);

@@ -88,7 +88,7 @@ public sealed class RollupQueries(ReformDbContext db, CallerResolver callers)
     public async Task<int> RebuildAsync(int? fiscalYear, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db.Database.IsNpgsql())
+        if (db.Database.OnPostgres())
         {
             await db.Database.ExecuteSqlRawAsync("LOCK TABLE report_projections IN EXCLUSIVE MODE", cancellationToken);
         }

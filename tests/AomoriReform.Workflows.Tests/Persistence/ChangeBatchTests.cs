@@ -118,6 +118,19 @@ public sealed class ChangeBatchTests
     }
 
     [Fact]
+    public void Each_profile_s_context_is_told_apart_by_its_connection_as_by_its_provider()
+    {
+        // ChangeBatch, the dispatcher and the projection pick their SQL by DatabaseKind, not by EF Core's slower IsNpgsql().
+        using var postgres = new PostgresDesignTimeFactory().CreateDbContext([]);
+        using var sqlite = new SqliteDesignTimeFactory().CreateDbContext([]);
+
+        Assert.True(postgres.Database.OnPostgres());
+        Assert.False(sqlite.Database.OnPostgres());
+        Assert.Equal(postgres.Database.IsNpgsql(), postgres.Database.OnPostgres());
+        Assert.Equal(sqlite.Database.IsNpgsql(), sqlite.Database.OnPostgres());
+    }
+
+    [Fact]
     public async Task A_type_wider_than_a_shape_holds_is_refused_by_name_and_nothing_of_the_write_commits()
     {
         await using var connection = new SqliteConnection("Data Source=:memory:");
