@@ -59,6 +59,24 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
         return ValueTask.FromResult(result);
     }
 
+    // A SaveChanges that failed or was cancelled outside a transaction wrote nothing; inside one, what the
+    // transaction wrote before may still commit, so the context stays tracked until it ends.
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => ForgetUnlessInTransaction(eventData.Context);
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ForgetUnlessInTransaction(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public void SaveChangesCanceled(DbContextEventData eventData) => ForgetUnlessInTransaction(eventData.Context);
+
+    public Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ForgetUnlessInTransaction(eventData.Context);
+        return Task.CompletedTask;
+    }
+
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => FlushCommitted(eventData.Context);
 
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -106,6 +124,14 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
         if (context is not null && pending.Remove(context))
         {
             Committed();
+        }
+    }
+
+    private void ForgetUnlessInTransaction(DbContext? context)
+    {
+        if (context?.Database.CurrentTransaction is null)
+        {
+            Forget(context);
         }
     }
 

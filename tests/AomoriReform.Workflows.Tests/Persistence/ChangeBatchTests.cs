@@ -212,6 +212,42 @@ public sealed class ChangeBatchTests
     [Theory]
     [InlineData(Profile.Embedded)]
     [InlineData(Profile.Production)]
+    public async Task A_failed_save_is_forgotten_so_the_context_s_next_commit_does_not_wake_the_dispatcher(Profile profile)
+    {
+        // The commit watchers track a context from SavingChanges on; a SaveChanges that failed must not leave it
+        // tracked, or the next transaction the (pooled) context commits reports outbox rows that never were.
+        var (services, _) = await ReportAsync(profile);
+        await using var __ = services;
+        await services.In<IServiceProvider, int>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            db.IdempotencyRecords.Add(Record("key-1"));
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        var signal = await Drained(services);
+
+        var woken = await services.In<IServiceProvider, bool>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            Added(scope.GetRequiredService<Outbox>(), Guid.CreateVersion7(), 1);
+            db.IdempotencyRecords.Add(Record("key-1"));
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            db.ChangeTracker.Clear();
+            await using (var transaction = await db.Database.BeginTransactionAsync())
+            {
+                await transaction.CommitAsync();
+            }
+
+            return await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+        });
+
+        Assert.False(woken);
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
     public async Task Inside_an_open_transaction_it_commits_with_it_and_not_before(Profile profile)
     {
         var (services, id) = await ReportAsync(profile);
