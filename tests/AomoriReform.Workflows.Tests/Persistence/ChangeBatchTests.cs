@@ -186,13 +186,7 @@ public sealed class ChangeBatchTests
     {
         var (services, id) = await ReportAsync(profile);
         await using var _ = services;
-        await services.In<IServiceProvider, int>(async scope =>
-        {
-            var db = scope.GetRequiredService<ReformDbContext>();
-            db.IdempotencyRecords.Add(Record("key-1"));
-            await ChangeBatch.SaveAsync(db, CancellationToken.None);
-            return 0;
-        });
+        await RecordedAsync(services, "key-1");
         var before = await CountsAsync(services, id);
 
         var failure = await services.In<IServiceProvider, DbUpdateException>(async scope =>
@@ -218,13 +212,7 @@ public sealed class ChangeBatchTests
         // tracked, or the next transaction the (pooled) context commits reports outbox rows that never were.
         var (services, _) = await ReportAsync(profile);
         await using var __ = services;
-        await services.In<IServiceProvider, int>(async scope =>
-        {
-            var db = scope.GetRequiredService<ReformDbContext>();
-            db.IdempotencyRecords.Add(Record("key-1"));
-            await db.SaveChangesAsync();
-            return 0;
-        });
+        await RecordedAsync(services, "key-1");
         var signal = await Drained(services);
 
         var woken = await services.In<IServiceProvider, bool>(async scope =>
@@ -301,6 +289,13 @@ public sealed class ChangeBatchTests
         Id = Guid.NewGuid(), ReportId = reportId, StepId = "chief", Kind = WorkTaskKind.Action, AssigneeRole = AomoriReform.Workflows.Organisation.Role.SectionChief,
         AssigneeSectionCode = "gyosei-keiei", State = WorkTaskState.Open, DueDate = new DateOnly(2026, 6, 1), CreatedAt = DateTime.UtcNow,
     };
+
+    /// <summary>An idempotency record stored under <paramref name="key"/>, for a later write of the same key to violate.</summary>
+    private static Task<int> RecordedAsync(WorkflowServices services, string key) => services.Db(db =>
+    {
+        db.IdempotencyRecords.Add(Record(key));
+        return db.SaveChangesAsync();
+    });
 
     private static IdempotencyRecord Record(string key) => new()
     {
