@@ -1816,8 +1816,8 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_progress_reports_retention")
                         .HasFilter("disposed_at IS NULL");
 
-                    b.HasIndex("FiscalYear", "Status")
-                        .HasDatabaseName("ix_progress_reports_fiscal_year_status");
+                    b.HasIndex("FiscalYear", "MeasureCode")
+                        .HasDatabaseName("ix_progress_reports_fiscal_year_measure_code");
 
                     b.HasIndex("MeasureId", "FiscalYear")
                         .IsUnique()
@@ -1827,6 +1827,8 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_progress_reports_section_code_fiscal_year");
 
                     b.ToTable("progress_reports", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Reports.ReportSubmission", b =>
@@ -1926,10 +1928,12 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Postgres
                     b.HasKey("ReportId")
                         .HasName("pk_report_projections");
 
-                    b.HasIndex("FiscalYear", "Status")
-                        .HasDatabaseName("ix_report_projections_fiscal_year_status");
+                    b.HasIndex("FiscalYear")
+                        .HasDatabaseName("ix_report_projections_fiscal_year");
 
                     b.ToTable("report_projections", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("AomoriReform.Workflows.Rollups.RollupCount", b =>

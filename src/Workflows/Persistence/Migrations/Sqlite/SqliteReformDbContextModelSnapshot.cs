@@ -1801,8 +1801,8 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_progress_reports_retention")
                         .HasFilter("disposed_at IS NULL");
 
-                    b.HasIndex("FiscalYear", "Status")
-                        .HasDatabaseName("ix_progress_reports_fiscal_year_status");
+                    b.HasIndex("FiscalYear", "MeasureCode")
+                        .HasDatabaseName("ix_progress_reports_fiscal_year_measure_code");
 
                     b.HasIndex("MeasureId", "FiscalYear")
                         .IsUnique()
@@ -1911,8 +1911,8 @@ namespace AomoriReform.Workflows.Persistence.Migrations.Sqlite
                     b.HasKey("ReportId")
                         .HasName("pk_report_projections");
 
-                    b.HasIndex("FiscalYear", "Status")
-                        .HasDatabaseName("ix_report_projections_fiscal_year_status");
+                    b.HasIndex("FiscalYear")
+                        .HasDatabaseName("ix_report_projections_fiscal_year");
 
                     b.ToTable("report_projections", (string)null);
                 });
