@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AomoriReform.Workflows.Persistence;
@@ -96,6 +97,15 @@ public abstract class ReformDbContext(DbContextOptions options)
         // and Npgsql refuses Kind=Local for timestamptz.
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
+    }
+
+    /// <summary>PostgreSQL only: the fill factor that leaves room for a row's next version on its page (<see cref="HotFillFactor"/>).</summary>
+    private void LeaveRoomForInPlaceUpdates(EntityTypeBuilder entity)
+    {
+        if (!Database.IsSqlite())
+        {
+            entity.HasStorageParameter("fillfactor", HotFillFactor);
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -252,10 +262,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             // no index entry at all) when its page has room, which the fill factor leaves, and SQLite
             // leaves the indexes alone. The status is filtered within the year.
             report.HasIndex(r => new { r.FiscalYear, r.MeasureCode });
-            if (!Database.IsSqlite())
-            {
-                report.HasStorageParameter("fillfactor", HotFillFactor);
-            }
+            LeaveRoomForInPlaceUpdates(report);
 
             report.HasIndex(r => new { r.SectionCode, r.FiscalYear });
             report.Property(r => r.MeasureCode).HasMaxLength(32);
@@ -486,10 +493,7 @@ public abstract class ReformDbContext(DbContextOptions options)
             // A year's rows (the rebuild deletes them); not the status, which every event changes (see
             // the reports' index on the year): the row is updated in place.
             projection.HasIndex(p => p.FiscalYear);
-            if (!Database.IsSqlite())
-            {
-                projection.HasStorageParameter("fillfactor", HotFillFactor);
-            }
+            LeaveRoomForInPlaceUpdates(projection);
 
             projection.Property(p => p.Version).IsConcurrencyToken();
         });
