@@ -83,9 +83,12 @@ public sealed class InPlaceUpdateTests
         }
 
         Assert.True(counts.Updated >= updates, $"the statistics showed {counts.Updated} updates of progress_reports after 30 s, expected at least {updates}");
-        // The acceptance sets the retention date, which the disposal review finds the report by: that
-        // update writes index entries; the submission and the approval must not.
-        Assert.True(counts.HeapOnly >= ids.Count * 2, $"{counts.HeapOnly} of {counts.Updated} updates of progress_reports were heap-only; expected the {ids.Count * 2} submissions and approvals");
+        // Every one of these updates changes the status, so with the status in an index none could be
+        // heap-only (0 of 9 with a (fiscal_year, status) index put back). How many are depends on the page's
+        // room when each comes (PostgreSQL prunes dead versions only when it can): 5 or 6 of the 6
+        // submissions and approvals in our runs; an acceptance that sets the retention date, which the
+        // disposal review finds reports by, cannot be. The fill factor itself is checked above.
+        Assert.True(counts.HeapOnly > 0, $"none of the {counts.Updated} updates of progress_reports was heap-only");
     }
 
     private sealed record Counts(long Updated, long HeapOnly);
