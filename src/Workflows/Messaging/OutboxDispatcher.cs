@@ -47,7 +47,8 @@ public sealed class OutboxOptions
 /// Publishes committed outbox rows through MassTransit in commit order within each stream (a
 /// report), and marks a row sent only once its event cannot be lost any more:
 /// <list type="bullet">
-/// <item>RabbitMQ: once the broker confirmed the publish (publisher confirms; the queues are durable).</item>
+/// <item>RabbitMQ: once the broker confirmed the publish (publisher confirms; the queues are durable).
+/// The next rows are read and published while earlier ones wait for their confirms (<see cref="BrokerPipeline"/>).</item>
 /// <item>In-memory bus: once every consumer of the event has recorded its message id in
 /// <c>processed_messages</c>, which it does in the transaction of its effect. A message in the
 /// in-memory transport dies with the process, so until then the row stays pending and the next
@@ -69,8 +70,8 @@ public sealed partial class OutboxDispatcher(
     IOptions<OutboxOptions> options,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    // An arbitrary constant that names the outbox dispatcher's advisory lock.
-    private const long DispatcherLockKey = 0x416f6d6f72690001;
+    /// <summary>An arbitrary constant that names the outbox dispatcher's advisory lock (PostgreSQL).</summary>
+    public const long DispatcherLockKey = 0x416f6d6f72690001;
 
     // How often a dispatcher waiting for the database or the bus to become ready looks again.
     private static readonly TimeSpan ReadinessProbe = TimeSpan.FromMilliseconds(50);
@@ -97,6 +98,24 @@ public sealed partial class OutboxDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var pipeline = profile.UsesRabbitMq
+            ? new BrokerPipeline(scopes, bus, signal, time, options.Value.BatchSize, DispatcherLockKey)
+            : null;
+        try
+        {
+            await DispatchUntilStoppedAsync(pipeline, stoppingToken);
+        }
+        finally
+        {
+            if (pipeline is not null)
+            {
+                await pipeline.StopAsync();
+            }
+        }
+    }
+
+    private async Task DispatchUntilStoppedAsync(BrokerPipeline? pipeline, CancellationToken stoppingToken)
+    {
         var failures = 0;
         while (options.Value.DispatcherEnabled && !stoppingToken.IsCancellationRequested)
         {
@@ -109,7 +128,7 @@ public sealed partial class OutboxDispatcher(
                 }
 
                 var cycle = Stopwatch.GetTimestamp();
-                while (await DispatchBatchAsync(stoppingToken) == options.Value.BatchSize)
+                while (await (pipeline is null ? DispatchBatchAsync(stoppingToken) : pipeline.CycleAsync(stoppingToken)) == options.Value.BatchSize)
                 {
                 }
 
@@ -163,8 +182,8 @@ public sealed partial class OutboxDispatcher(
         return ready;
     }
 
-    /// <summary>Publishes up to one batch of new rows; returns how many rows it published.</summary>
-    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    /// <summary>In-memory bus: publishes up to one batch of new rows; returns how many rows it published.</summary>
+    private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
     {
         await dispatching.WaitAsync(cancellationToken);
         try
@@ -186,9 +205,7 @@ public sealed partial class OutboxDispatcher(
                 }
             }
 
-            var published = profile.UsesRabbitMq
-                ? await DispatchConfirmedByBrokerAsync(db, cancellationToken)
-                : await DispatchConfirmedByConsumersAsync(db, cancellationToken);
+            var published = await DispatchConfirmedByConsumersAsync(db, cancellationToken);
             if (transaction is not null)
             {
                 await transaction.CommitAsync(cancellationToken);
@@ -200,27 +217,6 @@ public sealed partial class OutboxDispatcher(
         {
             dispatching.Release();
         }
-    }
-
-    /// <summary>RabbitMQ: a row is sent once the broker has confirmed its publish.</summary>
-    private async Task<int> DispatchConfirmedByBrokerAsync(ReformDbContext db, CancellationToken cancellationToken)
-    {
-        var batch = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.SentAt == null)
-            .OrderBy(m => m.Sequence)
-            .Take(options.Value.BatchSize)
-            .ToListAsync(cancellationToken);
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
-
-        // Streams (one report each) publish all at once, so that the broker confirms the batch in about
-        // one round of confirms (32 at a time took two or three rounds for the 50-70 rows of a batch
-        // under load); within a stream, strictly in commit order.
-        await PublishAsync(batch, parallelism: options.Value.BatchSize, cancellationToken);
-        await MarkSentAsync(db, batch.Select(m => m.Sequence).ToList(), cancellationToken);
-        return batch.Count;
     }
 
     /// <summary>
@@ -250,8 +246,7 @@ public sealed partial class OutboxDispatcher(
             return 0;
         }
 
-        // The in-memory bus has no round trip to hide: one stream after another.
-        await PublishAsync(batch, parallelism: 1, cancellationToken);
+        await PublishAsync(batch, cancellationToken);
         publishedUpTo = batch[^1].Sequence;
         var unconsumed = new List<long>();
         foreach (var row in batch)
@@ -322,7 +317,7 @@ public sealed partial class OutboxDispatcher(
         {
             var rows = await db.OutboxMessages.AsNoTracking().Where(m => again.Contains(m.Sequence)).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
             LogRedelivering(logger, rows.Count);
-            await PublishAsync(rows, parallelism: 1, cancellationToken);
+            await PublishAsync(rows, cancellationToken);
             foreach (var row in rows)
             {
                 inFlight[row.Sequence] = now;
@@ -330,18 +325,15 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task PublishAsync(IReadOnlyList<OutboxMessage> rows, int parallelism, CancellationToken cancellationToken)
+    /// <summary>The in-memory bus has no round trip to hide: one row after another, in commit order.</summary>
+    private async Task PublishAsync(IReadOnlyList<OutboxMessage> rows, CancellationToken cancellationToken)
     {
-        var streams = rows.GroupBy(row => row.StreamId ?? row.MessageId.ToString("N"));
-        await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (stream, token) =>
+        foreach (var row in rows)
         {
-            foreach (var row in stream)
-            {
-                var type = ContractTypes.Resolve(row.MessageType);
-                var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
-                await bus.Publish(message, type, context => context.MessageId = row.MessageId, token);
-            }
-        });
+            var type = ContractTypes.Resolve(row.MessageType);
+            var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
+            await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+        }
     }
 
     /// <summary>Marks rows sent: in the dispatcher's transaction on PostgreSQL, else in one of its own (which takes SQLite's write gate).</summary>
