@@ -21,10 +21,12 @@ namespace AomoriReform.Workflows.Messaging;
 /// again.</item>
 /// <item>PostgreSQL: a session (a transaction holding the dispatcher's advisory lock) lasts as long as
 /// anything is in flight or unmarked, so another host never reads a row this one has not finished.
-/// It ends when nothing is left, or after <see cref="SessionLimit"/>: then it publishes nothing new
-/// until its rows are confirmed and marked, and takes the lock anew, so that no transaction stays open
-/// through a long load and another host gets its turn. It holds no snapshot between statements (read
-/// committed, no writes), so it keeps no dead row from being cleaned up.</item>
+/// It ends when nothing is left. After <see cref="SessionLimit"/> it commits and takes the lock again at
+/// once, so that no transaction stays open through a long load; a host that takes the lock in that
+/// instant publishes this one's unfinished rows again, under the same message ids, which the consumers
+/// ignore as after a crash (this host then starts no session until its own rows are finished). The
+/// transaction writes nothing, but PostgreSQL keeps its last statement's snapshot horizon: under load
+/// that is a few milliseconds old (a cycle's statements renew it), and an idle session ends.</item>
 /// <item>A publish that fails releases its row and the rest of its stream's (they are read again) and
 /// makes the next cycle throw, so the dispatcher backs off as before.</item>
 /// </list>
@@ -33,7 +35,7 @@ namespace AomoriReform.Workflows.Messaging;
 /// </summary>
 internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal, TimeProvider time, int batchSize, long lockKey)
 {
-    /// <summary>How long one session holds the advisory lock at most while rows keep coming.</summary>
+    /// <summary>How long one session's transaction lasts at most while rows keep coming.</summary>
     internal static readonly TimeSpan SessionLimit = TimeSpan.FromSeconds(30);
 
     private readonly Lock gate = new();
@@ -68,9 +70,22 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
     /// </summary>
     public async Task<int> CycleAsync(CancellationToken cancellationToken)
     {
+        var failed = TakeFailure();
+        if (failed is not null)
+        {
+            // The broker is gone, and the dispatcher backs off. The session is kept while rows of other
+            // streams are still in flight (another host would only publish them again), else ended, so
+            // that no transaction waits open through the back-off.
+            if (Unfinished == 0)
+            {
+                await AbandonSessionAsync();
+            }
+
+            throw new InvalidOperationException($"Publishing an outbox row failed: {failed.Message}", failed);
+        }
+
         try
         {
-            ThrowFailure();
             await MarkConfirmedAsync(cancellationToken);
             if (session is null)
             {
@@ -88,24 +103,31 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
                 }
             }
 
-            var read = 0;
-            if (Stopwatch.GetElapsedTime(session.Opened) < SessionLimit)
+            if (Stopwatch.GetElapsedTime(session.Opened) >= SessionLimit)
             {
-                long[] skip;
-                lock (gate)
+                // Committed and taken again at once, rows in flight or not (waiting for them stalled every
+                // event of that moment by a round of confirms).
+                await session.EndAsync(cancellationToken);
+                session = await Session.OpenAsync(scopes, lockKey, cancellationToken);
+                if (session is null)
                 {
-                    skip = [.. unmarked.Keys];
+                    return 0;
                 }
-
-                var batch = await session.Db.OutboxMessages.AsNoTracking()
-                    .Where(m => m.SentAt == null && !skip.Contains(m.Sequence))
-                    .OrderBy(m => m.Sequence)
-                    .Take(batchSize)
-                    .ToListAsync(cancellationToken);
-                Start(batch, cancellationToken);
-                read = batch.Count;
             }
 
+            long[] skip;
+            lock (gate)
+            {
+                skip = [.. unmarked.Keys];
+            }
+
+            var batch = await session.Db.OutboxMessages.AsNoTracking()
+                .Where(m => m.SentAt == null && !skip.Contains(m.Sequence))
+                .OrderBy(m => m.Sequence)
+                .Take(batchSize)
+                .ToListAsync(cancellationToken);
+            Start(batch, cancellationToken);
+            var read = batch.Count;
             if (read == 0 && Unfinished == 0)
             {
                 await session.EndAsync(cancellationToken);
@@ -116,6 +138,7 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         }
         catch
         {
+            // The database failed the session's transaction (PostgreSQL released the lock with it).
             await AbandonSessionAsync();
             throw;
         }
@@ -227,18 +250,13 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         }
     }
 
-    private void ThrowFailure()
+    private Exception? TakeFailure()
     {
-        Exception? e;
         lock (gate)
         {
-            e = failure;
+            var e = failure;
             failure = null;
-        }
-
-        if (e is not null)
-        {
-            throw new InvalidOperationException($"Publishing an outbox row failed: {e.Message}", e);
+            return e;
         }
     }
 
