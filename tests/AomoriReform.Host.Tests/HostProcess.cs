@@ -119,26 +119,32 @@ public sealed class RunningHost : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        await Eventually.Get(
-            async () =>
+        async Task<System.Net.HttpStatusCode> ReadyAsync()
+        {
+            if (process.HasExited)
             {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"The host exited with {process.ExitCode}:\n{Tail}");
-                }
+                throw new InvalidOperationException($"The host exited with {process.ExitCode}:\n{Tail}");
+            }
 
-                try
-                {
-                    return (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return System.Net.HttpStatusCode.ServiceUnavailable;
-                }
-            },
-            status => status == System.Net.HttpStatusCode.OK,
-            TimeSpan.FromSeconds(60),
-            "the host to be ready");
+            try
+            {
+                return (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return System.Net.HttpStatusCode.ServiceUnavailable;
+            }
+        }
+
+        try
+        {
+            await Eventually.Get(ReadyAsync, status => status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the host to be ready");
+        }
+        catch (TimeoutException e)
+        {
+            // What the host was doing, for the failure message (a start that hangs says nothing else).
+            throw new TimeoutException($"{e.Message}; the host's last lines:\n{Tail}", e);
+        }
     }
 
     /// <summary>SIGKILL: the process gets no chance to stop its bus, flush or close anything.</summary>
