@@ -66,7 +66,8 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
 
     /// <summary>
     /// Marks what was confirmed, then reads the rows not in flight and starts publishing those of
-    /// streams not busy; returns how many rows it read (a full batch: call again at once).
+    /// streams not busy; returns how many rows it started (a full batch: call again at once; fewer, or
+    /// rows held back: the next commit or confirm wakes the loop).
     /// </summary>
     public async Task<int> CycleAsync(CancellationToken cancellationToken)
     {
@@ -108,6 +109,7 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
                 // Committed and taken again at once, rows in flight or not (waiting for them stalled every
                 // event of that moment by a round of confirms).
                 await session.EndAsync(cancellationToken);
+                session = null;
                 session = await Session.OpenAsync(scopes, lockKey, cancellationToken);
                 if (session is null)
                 {
@@ -121,20 +123,26 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
                 skip = [.. unmarked.Keys];
             }
 
+            // At most about two batches unfinished: a backlog (after a broker outage, or a year's opening)
+            // goes out a batch at a time as before, not all at once.
+            if (skip.Length >= batchSize)
+            {
+                return 0;
+            }
+
             var batch = await session.Db.OutboxMessages.AsNoTracking()
                 .Where(m => m.SentAt == null && !skip.Contains(m.Sequence))
                 .OrderBy(m => m.Sequence)
                 .Take(batchSize)
                 .ToListAsync(cancellationToken);
-            Start(batch, cancellationToken);
-            var read = batch.Count;
-            if (read == 0 && Unfinished == 0)
+            var started = Start(batch, cancellationToken);
+            if (batch.Count == 0 && Unfinished == 0)
             {
                 await session.EndAsync(cancellationToken);
                 session = null;
             }
 
-            return read;
+            return started;
         }
         catch
         {
@@ -180,8 +188,9 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         await AbandonSessionAsync();
     }
 
-    private void Start(List<OutboxMessage> batch, CancellationToken cancellationToken)
+    private int Start(List<OutboxMessage> batch, CancellationToken cancellationToken)
     {
+        var started = 0;
         lock (gate)
         {
             publishing.RemoveAll(t => t.IsCompleted);
@@ -200,8 +209,11 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
                 }
 
                 publishing.Add(PublishStreamAsync(stream.Key, rows, cancellationToken));
+                started += rows.Count;
             }
         }
+
+        return started;
     }
 
     /// <summary>One stream's rows, strictly one after another: each is confirmed before the next is published.</summary>
