@@ -40,5 +40,9 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The build or the test host failed before any test could fail.
   failed=1
 fi
+if [ $((passed + failed)) -eq 0 ]; then
+  # No test ran at all (once seen: dotnet test ended after the first project's build with status 0): never green.
+  failed=1 status=1
+fi
 echo "$passed passed, $failed failed"
 exit "$status"
