@@ -74,7 +74,10 @@ public sealed class TestDatabase : IAsyncDisposable
         }
 
         var name = Prefix + Guid.NewGuid().ToString("N")[..12];
-        var template = migrated ? await PostgresTemplateAsync() : "template0";
+        // The template is made first even for an empty database: making it drops this prefix's leftovers,
+        // which must never include a database this run already created (a migration test's empty one was).
+        var migratedTemplate = await PostgresTemplateAsync();
+        var template = migrated ? migratedTemplate : "template0";
         await using (var admin = await OpenAdminAsync())
         {
             await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template}", admin);
