@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -226,9 +225,7 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         {
             foreach (var row in rows)
             {
-                var type = ContractTypes.Resolve(row.MessageType);
-                var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
-                await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+                await OutboxRows.PublishAsync(bus, row, cancellationToken);
                 lock (gate)
                 {
                     confirmed.Add(row.Sequence);
@@ -291,9 +288,8 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
-            var now = time.GetUtcNow().UtcDateTime;
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.OutboxMessages.Where(m => rows.Contains(m.Sequence)).ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, now), cancellationToken);
+            await OutboxRows.MarkSentAsync(db, rows, time.GetUtcNow().UtcDateTime, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         catch

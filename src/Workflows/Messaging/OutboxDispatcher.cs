@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -330,9 +329,7 @@ public sealed partial class OutboxDispatcher(
     {
         foreach (var row in rows)
         {
-            var type = ContractTypes.Resolve(row.MessageType);
-            var message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json)!;
-            await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+            await OutboxRows.PublishAsync(bus, row, cancellationToken);
         }
     }
 
@@ -344,11 +341,8 @@ public sealed partial class OutboxDispatcher(
             return;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
         await using var marking = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        await db.OutboxMessages
-            .Where(m => sequences.Contains(m.Sequence))
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, now), cancellationToken);
+        await OutboxRows.MarkSentAsync(db, sequences, time.GetUtcNow().UtcDateTime, cancellationToken);
         if (marking is not null)
         {
             await marking.CommitAsync(cancellationToken);
