@@ -394,10 +394,12 @@ try
     }
 
     var timedFrom = DateTime.UtcNow;
+    var databaseBefore = await DatabaseWorkAsync();
     var timed = ChainAsync(seconds);
     var loadPeak = await PeakDuringAsync(timed);
     var (latencies, errors, elapsed, cpuSeconds) = await timed;
     var timedTo = DateTime.UtcNow;
+    var databaseAfter = await DatabaseWorkAsync();
     var sorted = latencies.Order().ToArray();
     double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
     var actionsPerSecond = sorted.Length / elapsed;
@@ -414,6 +416,17 @@ try
     foreach (var (name, cpu) in lastMachine)
     {
         figures[$"cpu_ms_per_action_{name}"] = Math.Round(cpu * 1000 / Math.Max(1, sorted.Length), 2);
+    }
+
+    if (databaseBefore is { } before && databaseAfter is { } after && sorted.Length > 0)
+    {
+        // Every transaction the database committed (the host's units of work, the dispatcher's reads and
+        // marks, the consumers' batches, and the driver's own probe reads) and the log it wrote, per action.
+        var commitsPerAction = (after.Commits - before.Commits) / (double)sorted.Length;
+        var walPerAction = (after.WalBytes - before.WalBytes) / 1024.0 / sorted.Length;
+        Console.WriteLine($"PostgreSQL per action: {commitsPerAction:F2} commits, {walPerAction:F2} KB of write-ahead log");
+        figures["pg_commits_per_action"] = Math.Round(commitsPerAction, 2);
+        figures["pg_wal_kb_per_action"] = Math.Round(walPerAction, 2);
     }
 
     if (loadLags.Count > 0)
@@ -993,6 +1006,24 @@ async Task<long> CountRows(string tableAndCondition)
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand(sql, connection);
     return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+}
+
+// PostgreSQL only: the bench database's committed transactions so far and the write-ahead log's position
+// (pg_stat_database's counters reach shared memory within about a second, short against a timed run).
+async Task<(long Commits, long WalBytes)?> DatabaseWorkAsync()
+{
+    if (benchPostgres is null)
+    {
+        return null;
+    }
+
+    await using var connection = new NpgsqlConnection(benchPostgres);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(
+        "SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn FROM pg_stat_database WHERE datname = current_database()", connection);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return (reader.GetInt64(0), (long)reader.GetDecimal(1));
 }
 
 // Commit-to-rollup lag in milliseconds: polls the projection every `poll` ms until the report's
