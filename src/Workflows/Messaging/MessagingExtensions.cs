@@ -29,8 +29,6 @@ public static class MessagingExtensions
             throw new ReformConfigurationException("Messaging:QuorumQueues", "cannot be combined with Messaging:TemporaryQueues: a quorum queue is durable and never deleted on disconnect");
         }
 
-        // The projection consumer's batches of all event types share one transaction per round.
-        builder.Services.TryAddSingleton<AomoriReform.Workflows.Rollups.ProjectionCombiner>();
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(string.IsNullOrWhiteSpace(prefix) ? null : prefix, false));

@@ -10,6 +10,8 @@ public static class RollupsExtensions
     {
         builder.Services.AddScoped<RollupQueries>();
         builder.Services.AddScoped<RollupExport>();
+        // The projection consumer's batches of all event types share one transaction per round.
+        builder.Services.AddSingleton<ProjectionCombiner>();
         return builder;
     }
 }
