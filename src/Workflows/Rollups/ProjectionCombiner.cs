@@ -14,10 +14,15 @@ namespace AomoriReform.Workflows.Rollups;
 /// </summary>
 /// <remarks>
 /// The caller that finds nobody applying applies a round: its own batch and every batch waiting, with its
-/// own unit of work. When the round ends it completes the others (or fails them with its exception, so
-/// that the bus retries each), and hands the turn to the first batch that arrived meanwhile, whose caller
+/// own unit of work. When the round ends it completes the others and hands the turn to the first batch
+/// that arrived meanwhile, whose caller
 /// then applies the next round with its own unit of work. No caller applies for longer than one round
 /// after its own batch, so no consumer holds its messages for other lanes' sake.
+/// A round of several batches that fails is applied again one batch at a time, each in a transaction of
+/// its own, and each batch gets its own outcome: one batch the database refuses fails alone (the bus
+/// retries it and in the end faults it), as before the combining, instead of taking the others with it
+/// every time it is retried. The apply delegate must therefore leave its unit of work reusable after a
+/// failure.
 /// </remarks>
 public sealed class ProjectionCombiner
 {
@@ -60,14 +65,23 @@ public sealed class ProjectionCombiner
                 other.Outcome.SetResult(true);
             }
         }
-        catch (Exception e)
+        catch (Exception) when (round.Count > 1)
         {
+            // Which batch failed is not known: each alone, in arrival order, this caller's last.
             foreach (var other in round.Where(w => w != mine))
             {
-                other.Outcome.SetException(e);
+                try
+                {
+                    await apply(other.Events);
+                    other.Outcome.SetResult(true);
+                }
+                catch (Exception e)
+                {
+                    other.Outcome.SetException(e);
+                }
             }
 
-            throw;
+            await apply(events);
         }
         finally
         {

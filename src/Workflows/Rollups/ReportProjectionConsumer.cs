@@ -45,6 +45,9 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
 
     private async Task ApplyRoundAsync(IReadOnlyList<(Guid MessageId, ReportEvent Event)> events, CancellationToken cancellationToken)
     {
+        // A failed round is applied again batch by batch in this unit of work (see ProjectionCombiner):
+        // nothing the failed attempt tracked may be saved with the next.
+        db.ChangeTracker.Clear();
         var batch = events.DistinctBy(m => m.MessageId).ToList();
         var ids = batch.Select(m => m.MessageId).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

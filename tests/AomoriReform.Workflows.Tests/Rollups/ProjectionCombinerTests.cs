@@ -5,7 +5,7 @@ namespace AomoriReform.Tests.Rollups;
 
 /// <summary>
 /// The projection consumer's lanes (one per event type) combine: batches that arrive while one is applied
-/// are applied together, in one round, by one caller; a failed round fails every batch in it.
+/// are applied together, in one round, by one caller; a failed round is applied again batch by batch.
 /// </summary>
 public sealed class ProjectionCombinerTests
 {
@@ -54,7 +54,7 @@ public sealed class ProjectionCombinerTests
     }
 
     [Fact]
-    public async Task A_failed_round_fails_every_batch_in_it_and_the_next_batch_applies_again()
+    public async Task A_failed_round_is_applied_again_batch_by_batch_and_only_the_batch_that_fails_fails()
     {
         var combiner = new ProjectionCombiner();
         var held = new TaskCompletionSource();
@@ -65,26 +65,46 @@ public sealed class ProjectionCombinerTests
             await held.Task;
         });
         await entered.Task;
-        var failing = new[]
+
+        // One batch holds an event the database refuses: any round that contains it fails, as a whole.
+        var poison = Batch(2);
+        var refused = poison[0].MessageId;
+        var applied = new List<int>();
+        Task Apply(IReadOnlyList<(Guid MessageId, ReportEvent Event)> round)
         {
-            combiner.ApplyAsync(Batch(2), _ => throw new InvalidOperationException("clash")),
-            combiner.ApplyAsync(Batch(4), _ => Task.CompletedTask),
-        };
-        held.SetResult();
-        await first;
-        foreach (var batch in failing)
-        {
-            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => batch.WaitAsync(TimeSpan.FromSeconds(10)));
-            Assert.Equal("clash", e.Message);
+            if (round.Any(e => e.MessageId == refused))
+            {
+                throw new InvalidOperationException("refused");
+            }
+
+            lock (applied)
+            {
+                applied.Add(round.Count);
+            }
+
+            return Task.CompletedTask;
         }
 
+        var healthy = combiner.ApplyAsync(Batch(4), Apply);
+        var failing = combiner.ApplyAsync(poison, Apply);
+        var alsoHealthy = combiner.ApplyAsync(Batch(3), Apply);
+        held.SetResult();
+        await first;
+
+        await healthy.WaitAsync(TimeSpan.FromSeconds(10));
+        await alsoHealthy.WaitAsync(TimeSpan.FromSeconds(10));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("refused", e.Message);
+        // The combined round of 9 failed; then each alone: the healthy ones applied, the refused one not.
+        Assert.Equal([3, 4], applied.Order());
+
         // Nobody is left applying: the next batch runs its own round at once.
-        var applied = 0;
+        var next = 0;
         await combiner.ApplyAsync(Batch(6), round =>
         {
-            applied = round.Count;
+            next = round.Count;
             return Task.CompletedTask;
         }).WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(6, applied);
+        Assert.Equal(6, next);
     }
 }
