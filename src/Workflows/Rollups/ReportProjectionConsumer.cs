@@ -1,6 +1,5 @@
 using AomoriReform.Contracts.Reports;
 using AomoriReform.Workflows.Hosting;
-using AomoriReform.Workflows.Messaging;
 using AomoriReform.Workflows.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -49,17 +48,16 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         // nothing the failed attempt tracked may be saved with the next.
         db.ChangeTracker.Clear();
         var batch = events.DistinctBy(m => m.MessageId).ToList();
-        var ids = batch.Select(m => m.MessageId).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var processed = (await db.ProcessedMessages.Where(p => p.Consumer == Name && ids.Contains(p.MessageId)).Select(p => p.MessageId).ToListAsync(cancellationToken)).ToHashSet();
-        var fresh = batch.Where(m => !processed.Contains(m.MessageId)).ToList();
+        var now = time.GetUtcNow().UtcDateTime;
+        // Records the ids not seen before and answers them: one statement instead of a read and a row each.
+        var recorded = (await ProjectionWrites.RecordAsync(db, Name, batch.Select(m => m.MessageId).ToList(), now, cancellationToken)).ToHashSet();
+        var fresh = batch.Where(m => recorded.Contains(m.MessageId)).ToList();
         if (fresh.Count == 0)
         {
+            await transaction.CommitAsync(cancellationToken);
             return;
         }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        db.ProcessedMessages.AddRange(fresh.Select(m => new ProcessedMessage { Consumer = Name, MessageId = m.MessageId, ProcessedAt = now }));
 
         // The newest event of each report wins; rows are touched in report order so that two
         // batches never lock the same rows in opposite orders.
@@ -73,13 +71,13 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
             ? []
             : await db.ProgressReports.Where(r => missing.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.DueDate, cancellationToken);
         var counts = new Dictionary<RollupGroup, int>();
+        var changed = new List<ReportEvent>();
         foreach (var e in newest)
         {
             if (current.TryGetValue(e.ReportId, out var row))
             {
                 // The row is locked and read in this transaction, so its version is the latest: an
-                // older or repeated event changes nothing. The changed rows are written together by
-                // SaveChanges (one round trip), not one statement each.
+                // older or repeated event changes nothing.
                 if (row.Version < e.Version)
                 {
                     if (row.Status != e.Status)
@@ -88,9 +86,7 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
                         Count(counts, RollupGroup.Of(row, e.Status), +1);
                     }
 
-                    row.Status = e.Status;
-                    row.Version = e.Version;
-                    row.UpdatedAt = e.At;
+                    changed.Add(e);
                 }
             }
             else if (dueDates.TryGetValue(e.ReportId, out var due))
@@ -105,7 +101,9 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
             }
         }
 
+        // New rows (a check-in's opening) through the change tracker; the changed rows in one statement.
         await db.SaveChangesAsync(cancellationToken);
+        await ProjectionWrites.UpdateAsync(db, changed, cancellationToken);
         // Last, after every projection row: rows are locked before group counts, never the other way.
         await RollupCounting.AddAsync(db, counts, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -120,7 +118,7 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         counts[group] = counts.GetValueOrDefault(group) + change;
 
     /// <summary>
-    /// The batch's projection rows as they stand, tracked, and locked against other batches until this
+    /// The batch's projection rows as they stand, untracked, and locked against other batches until this
     /// one commits (in report order): the group counts move from the status a row had to the one it
     /// gets, and a row changes only for a newer version, so what it had must be the latest. On SQLite
     /// the write gate already admits one transaction at a time.
@@ -130,7 +128,7 @@ public sealed class ReportProjectionConsumer(ReformDbContext db, TimeProvider ti
         var rows = db.Database.OnPostgres()
             ? db.ReportProjections.FromSql($"SELECT * FROM report_projections WHERE report_id = ANY({reportIds.ToArray()}) ORDER BY report_id FOR UPDATE")
             : db.ReportProjections.Where(p => reportIds.Contains(p.ReportId));
-        return await rows.ToDictionaryAsync(p => p.ReportId, cancellationToken);
+        return await rows.AsNoTracking().ToDictionaryAsync(p => p.ReportId, cancellationToken);
     }
 }
 

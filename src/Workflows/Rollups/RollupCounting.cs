@@ -23,7 +23,10 @@ public readonly record struct RollupGroup(int FiscalYear, string ItemCode, strin
         new(row.FiscalYear, row.ItemCode, row.SectionCode, row.DepartmentCode, status, row.DueDate);
 }
 
-/// <summary>Writes changes to <see cref="RollupCount"/>: the same SQL on PostgreSQL and SQLite.</summary>
+/// <summary>
+/// Writes changes to <see cref="RollupCount"/>: on PostgreSQL one statement whose values are arrays
+/// (one text whatever the number of groups, so prepared once per connection); on SQLite rows of values.
+/// </summary>
 public static class RollupCounting
 {
     private const int RowsPerStatement = 100;
@@ -35,6 +38,29 @@ public static class RollupCounting
     public static async Task AddAsync(ReformDbContext db, IReadOnlyDictionary<RollupGroup, int> changes, CancellationToken cancellationToken)
     {
         var rows = changes.Where(c => c.Value != 0).OrderBy(c => c.Key, RollupGroup.KeyOrder).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        if (db.Database.OnPostgres())
+        {
+            // unnest keeps the arrays' order: the groups are locked in key order.
+            await db.Database.ExecuteSqlRawAsync(
+                """
+                INSERT INTO rollup_counts (fiscal_year, item_code, section_code, department_code, status, due_date, reports)
+                SELECT * FROM unnest({0}, {1}, {2}, {3}, {4}, {5}, {6})
+                ON CONFLICT (fiscal_year, item_code, section_code, department_code, status, due_date) DO UPDATE SET reports = rollup_counts.reports + excluded.reports
+                """,
+                [
+                    rows.Select(r => r.Key.FiscalYear).ToArray(), rows.Select(r => r.Key.ItemCode).ToArray(), rows.Select(r => r.Key.SectionCode).ToArray(),
+                    rows.Select(r => r.Key.DepartmentCode).ToArray(), rows.Select(r => r.Key.Status).ToArray(), rows.Select(r => r.Key.DueDate).ToArray(),
+                    rows.Select(r => r.Value).ToArray(),
+                ],
+                cancellationToken);
+            return;
+        }
+
         for (var from = 0; from < rows.Count; from += RowsPerStatement)
         {
             var chunk = rows.Skip(from).Take(RowsPerStatement).ToList();
