@@ -104,39 +104,23 @@ public static class Journal
         // j4 = j3's fields and the attachments' hash; j3 = j2's fields and the step and place. Built as one
         // string (the versions once nested, each slicing and joining the one before). JournalSignedTextTests
         // pins the text of each version.
-        var version = entry.AttachmentsHash is not null ? "j4"
-            : entry.StepId is null && entry.ActorRole is null && entry.ActorSectionCode is null ? "j2"
-            : "j3";
-        string[] fields = version == "j2" ? new string[16] : version == "j3" ? new string[19] : new string[20];
-        fields[0] = version;
-        fields[1] = entry.KeyId;
-        fields[2] = entry.PreviousHash;
-        fields[3] = entry.ReportId.ToString("N");
-        fields[4] = entry.Seq.ToString(CultureInfo.InvariantCulture);
-        fields[5] = Instant(entry.At);
-        fields[6] = entry.ActorId;
-        fields[7] = entry.Actor;
-        fields[8] = entry.OnBehalfOfId ?? string.Empty;
-        fields[9] = entry.OnBehalfOf ?? string.Empty;
-        fields[10] = entry.Action;
-        fields[11] = entry.FromStatus ?? string.Empty;
-        fields[12] = entry.ToStatus;
-        fields[13] = entry.Comment ?? string.Empty;
-        fields[14] = entry.ReportVersion.ToString(CultureInfo.InvariantCulture);
-        fields[15] = entry.ContentHash;
-        if (version != "j2")
+        string[] j2 =
+        [
+            "j2", entry.KeyId, entry.PreviousHash, entry.ReportId.ToString("N"), entry.Seq.ToString(CultureInfo.InvariantCulture), Instant(entry.At),
+            entry.ActorId, entry.Actor, entry.OnBehalfOfId ?? string.Empty, entry.OnBehalfOf ?? string.Empty, entry.Action,
+            entry.FromStatus ?? string.Empty, entry.ToStatus, entry.Comment ?? string.Empty,
+            entry.ReportVersion.ToString(CultureInfo.InvariantCulture), entry.ContentHash,
+        ];
+        if (entry.AttachmentsHash is null && entry.StepId is null && entry.ActorRole is null && entry.ActorSectionCode is null)
         {
-            fields[16] = entry.StepId ?? string.Empty;
-            fields[17] = entry.ActorRole ?? string.Empty;
-            fields[18] = entry.ActorSectionCode ?? string.Empty;
+            return string.Join('\u001f', j2);
         }
 
-        if (entry.AttachmentsHash is { } attachments)
-        {
-            fields[19] = attachments;
-        }
-
-        return string.Join('\u001f', fields);
+        j2[0] = entry.AttachmentsHash is null ? "j3" : "j4";
+        string[] place = [entry.StepId ?? string.Empty, entry.ActorRole ?? string.Empty, entry.ActorSectionCode ?? string.Empty];
+        return entry.AttachmentsHash is { } attachments
+            ? string.Join('\u001f', [.. j2, .. place, attachments])
+            : string.Join('\u001f', [.. j2, .. place]);
     }
 
     public static string SignedText(AuditEvent e) => string.Join('\u001f',

@@ -84,14 +84,28 @@ public static class ProjectionWrites
             var parameters = new List<object>(chunk.Length * 4);
             foreach (var e in chunk)
             {
-                var p = parameters.Count;
-                sql.Append(p == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}})");
-                parameters.AddRange([e.ReportId, e.Status, e.Version, e.At]);
+                AppendRow(sql, parameters, [e.ReportId, e.Status, e.Version, e.At]);
             }
 
             sql.Append(") UPDATE report_projections SET status = v.status, version = v.version, updated_at = v.updated_at FROM v")
                 .Append(" WHERE report_projections.report_id = v.report_id AND report_projections.version < v.version");
             await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// One row of a <c>VALUES</c> list (SQLite's statements here): its placeholders, after a comma but for
+    /// the first row, and its values added to the statement's parameters.
+    /// </summary>
+    internal static void AppendRow(StringBuilder sql, List<object> parameters, object[] values)
+    {
+        sql.Append(parameters.Count == 0 ? "(" : ", (");
+        for (var i = 0; i < values.Length; i++)
+        {
+            sql.Append(i == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"{{{parameters.Count}}}");
+            parameters.Add(values[i]);
+        }
+
+        sql.Append(')');
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using AomoriReform.Workflows.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -68,9 +67,7 @@ public static class RollupCounting
             var parameters = new List<object>(chunk.Count * 7);
             foreach (var (group, change) in chunk)
             {
-                var p = parameters.Count;
-                sql.Append(p == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}}, {{{p + 4}}}, {{{p + 5}}}, {{{p + 6}}})");
-                parameters.AddRange([group.FiscalYear, group.ItemCode, group.SectionCode, group.DepartmentCode, group.Status, group.DueDate, change]);
+                ProjectionWrites.AppendRow(sql, parameters, [group.FiscalYear, group.ItemCode, group.SectionCode, group.DepartmentCode, group.Status, group.DueDate, change]);
             }
 
             sql.Append(" ON CONFLICT (fiscal_year, item_code, section_code, department_code, status, due_date) DO UPDATE SET reports = rollup_counts.reports + excluded.reports");
