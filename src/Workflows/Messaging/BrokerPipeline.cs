@@ -15,7 +15,7 @@ namespace AomoriReform.Workflows.Messaging;
 /// <list type="bullet">
 /// <item>Order within a stream (a report): a stream with a row in flight (published, not yet confirmed)
 /// is held back until that row is confirmed; rows of other streams go on.</item>
-/// <item>A row is marked sent once the broker has confirmed it, in a short transaction of its own,
+/// <item>A row is marked sent once the broker has confirmed it, in a statement of its own (its own transaction),
 /// so that the mark is durable at once; a row in flight or confirmed and not yet marked is not read
 /// again.</item>
 /// <item>PostgreSQL: a session (a transaction holding the dispatcher's advisory lock) lasts as long as
@@ -36,6 +36,13 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
 {
     /// <summary>How long one session's transaction lasts at most while rows keep coming.</summary>
     internal static readonly TimeSpan SessionLimit = TimeSpan.FromSeconds(30);
+
+    /// <summary>The next unsent rows not in flight, oldest first (compiled: read about 80 times a second under load).</summary>
+    private static readonly Func<ReformDbContext, long[], int, IAsyncEnumerable<OutboxMessage>> NextRows =
+        EF.CompileAsyncQuery((ReformDbContext db, long[] skip, int take) => db.OutboxMessages.AsNoTracking()
+            .Where(m => m.SentAt == null && !skip.Contains(m.Sequence))
+            .OrderBy(m => m.Sequence)
+            .Take(take));
 
     private readonly Lock gate = new();
 
@@ -129,11 +136,12 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
                 return 0;
             }
 
-            var batch = await session.Db.OutboxMessages.AsNoTracking()
-                .Where(m => m.SentAt == null && !skip.Contains(m.Sequence))
-                .OrderBy(m => m.Sequence)
-                .Take(batchSize)
-                .ToListAsync(cancellationToken);
+            var batch = new List<OutboxMessage>(batchSize);
+            await foreach (var row in NextRows(session.Db, skip, batchSize).WithCancellation(cancellationToken))
+            {
+                batch.Add(row);
+            }
+
             var started = Start(batch, cancellationToken);
             if (batch.Count == 0 && Unfinished == 0)
             {
@@ -288,9 +296,8 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ReformDbContext>();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // One statement, committed on its own: durable when it returns.
             await OutboxRows.MarkSentAsync(db, rows, time.GetUtcNow().UtcDateTime, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
         }
         catch
         {
