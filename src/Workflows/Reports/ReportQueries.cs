@@ -18,7 +18,7 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
     {
         var today = callers.Today;
         var rows = Filtered(caller, filter, today);
-        var total = await rows.CountAsync(cancellationToken);
+        var total = await CountAsync(caller, filter, today, cancellationToken);
         var items = await rows
             .OrderBy(x => x.Task.DueDate).ThenBy(x => x.Report.MeasureCode).ThenBy(x => x.Task.Id)
             .Skip(paging.Skip).Take(paging.Size)
@@ -48,18 +48,59 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
 
     /// <summary>How many open tasks the caller has (the count in the navigation).</summary>
     public Task<int> CountInboxAsync(Caller caller, CancellationToken cancellationToken) =>
-        Filtered(caller, InboxFilter.None, callers.Today).CountAsync(cancellationToken);
+        CountAsync(caller, InboxFilter.None, callers.Today, cancellationToken);
+
+    /// <summary>
+    /// How many tasks <see cref="Filtered"/> holds. A 後閲 or a staff task is the caller's whatever its
+    /// report says, so when no filter reads the report those are counted from the tasks alone, and only
+    /// the others join their report for the rule on one's own submission (every task has its report: a
+    /// foreign key). At 20,000 reports a staff member's 646 open drafts took 4.5-4.8 ms to count with the
+    /// join and 1.3-1.9 ms without (PostgreSQL), and the inbox page counts twice (its total, the
+    /// navigation's badge), as every page does once. Both parts go in one statement.
+    /// </summary>
+    private async Task<int> CountAsync(Caller caller, InboxFilter filter, DateOnly today, CancellationToken cancellationToken)
+    {
+        if (filter.FiscalYear is not null || filter.Status is not null || filter.Viewpoint is not null)
+        {
+            return await Filtered(caller, filter, today).CountAsync(cancellationToken);
+        }
+
+        var self = caller.UserId;
+        var tasks = Open(caller);
+        if (filter.Overdue is { } overdue)
+        {
+            tasks = overdue ? tasks.Where(t => t.DueDate < today) : tasks.Where(t => t.DueDate >= today);
+        }
+
+        // One statement, two arms: the tasks that are the caller's whatever their report, and the others
+        // whose report was not submitted by the caller.
+        return await tasks.Where(t => t.Kind == WorkTaskKind.PostReview || t.AssigneeRole == Role.Staff).Select(t => t.Id)
+            .Concat(tasks.Where(t => t.Kind != WorkTaskKind.PostReview && t.AssigneeRole != Role.Staff)
+                .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new { t.Id, r.SubmittedBy })
+                .Where(x => x.SubmittedBy == null || x.SubmittedBy != self)
+                .Select(x => x.Id))
+            .CountAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The caller's open tasks before the rule on their own submission: two lookups joined by UNION ALL
+    /// (a task is of one kind, so none is in both), the caller's own 後閲 through the person's index and
+    /// the action tasks of their groups through the inbox index. One WHERE with an OR of the two made
+    /// SQLite, which plans without statistics, read the whole inbox index (every open task of the year)
+    /// rather than search each index.
+    /// </summary>
+    private IQueryable<WorkTask> Open(Caller caller)
+    {
+        var self = caller.UserId;
+        return db.WorkTasks.AsNoTracking()
+            .Where(t => t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self)
+            .Concat(db.WorkTasks.AsNoTracking().Where(t => t.State == WorkTaskState.Open).Where(InGroupsOfAny(caller.Identities.ToList())));
+    }
 
     private IQueryable<TaskRow> Filtered(Caller caller, InboxFilter filter, DateOnly today)
     {
         var self = caller.UserId;
-        // Two lookups joined by UNION ALL (a task is of one kind, so none is in both): the caller's own
-        // 後閲 through the person's index, the action tasks of their groups through the inbox index.
-        // One WHERE with an OR of the two made SQLite, which plans without statistics, read the whole
-        // inbox index (every open task of the year) rather than search each index.
-        var rows = db.WorkTasks.AsNoTracking()
-            .Where(t => t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self)
-            .Concat(db.WorkTasks.AsNoTracking().Where(t => t.State == WorkTaskState.Open).Where(InGroupsOfAny(caller.Identities.ToList())))
+        var rows = Open(caller)
             .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new TaskRow { Task = t, Report = r })
             // Nobody decides on their own submission (not even as deputy), so such tasks are not theirs to see here.
             .Where(x => x.Task.Kind == WorkTaskKind.PostReview || x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);

@@ -87,6 +87,67 @@ public abstract class InboxGroupsTests(Profile profile) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The inbox's count takes a short way when no filter reads the report (a 後閲 or a staff task is
+    /// counted without its report): it must still equal the tasks the inbox lists, with and without the
+    /// overdue filter, where the caller submitted one of the reports themselves and where a report has
+    /// no submitter yet.
+    /// </summary>
+    [Fact]
+    public async Task The_count_is_the_number_of_tasks_listed_whatever_decides_them()
+    {
+        var reports = await services.Db(db => db.ProgressReports.OrderBy(r => r.MeasureCode).Take(4).ToListAsync());
+        var (s, d) = (reports[0].SectionCode, reports[0].DepartmentCode);
+        var chief = new Caller("chief-1", "課長", Role.SectionChief, s, d, []);
+        var staff = new Caller("staff-1", "担当", Role.Staff, s, d, []);
+        var overdue = new DateOnly(2026, 4, 1);
+        var later = new DateOnly(2026, 5, 29);
+        await services.Db(async db =>
+        {
+            // The chief submitted the first report, someone else the second; the third has no submitter.
+            foreach (var (report, by) in reports.Take(3).Zip(new string?[] { chief.UserId, "someone-else", null }))
+            {
+                db.ProgressReports.Attach(report);
+                report.SubmittedBy = by;
+            }
+
+            void Add(ProgressReport report, WorkTaskKind kind, Role role, string? section, string? user, DateOnly due) => db.WorkTasks.Add(new WorkTask
+            {
+                Id = Guid.NewGuid(), ReportId = report.Id, StepId = "section-approval", Kind = kind, AssigneeRole = role,
+                AssigneeSectionCode = section, AssigneeUserId = user, State = WorkTaskState.Open, DueDate = due,
+                CreatedAt = services.Time.GetUtcNow().UtcDateTime,
+            });
+
+            Add(reports[0], WorkTaskKind.Action, Role.SectionChief, s, null, overdue);      // the chief's own submission: not theirs
+            Add(reports[1], WorkTaskKind.Action, Role.SectionChief, s, null, overdue);      // theirs, overdue
+            Add(reports[2], WorkTaskKind.Action, Role.SectionChief, s, null, later);        // theirs, no submitter yet
+            Add(reports[0], WorkTaskKind.PostReview, Role.SectionChief, s, chief.UserId, later); // a 後閲 is theirs whoever submitted
+            Add(reports[3], WorkTaskKind.Action, Role.Staff, s, null, overdue);             // a staff task, overdue
+            return await db.SaveChangesAsync();
+        });
+
+        foreach (var caller in new[] { chief, staff })
+        {
+            foreach (var filter in new[] { InboxFilter.None, new InboxFilter(null, null, null, true), new InboxFilter(null, null, null, false) })
+            {
+                var inbox = await services.In<ReportQueries, Page<InboxItem>>(q => q.InboxAsync(caller, filter, new Paging(1, 200), CancellationToken.None));
+                Assert.True(inbox.Items.Count < 200, "the page holds every task");
+                Assert.Equal(inbox.Items.Count, inbox.Total);
+            }
+
+            var all = await services.In<ReportQueries, Page<InboxItem>>(q => q.InboxAsync(caller, InboxFilter.None, new Paging(1, 200), CancellationToken.None));
+            Assert.Equal(all.Total, await services.In<ReportQueries, int>(q => q.CountInboxAsync(caller, CancellationToken.None)));
+        }
+
+        var chiefs = await services.In<ReportQueries, Page<InboxItem>>(q => q.InboxAsync(chief, InboxFilter.None, new Paging(1, 200), CancellationToken.None));
+        Assert.Equal(3, chiefs.Total);
+        Assert.DoesNotContain(chiefs.Items, i => i.ReportId == reports[0].Id && i.Kind == "action");
+        Assert.Contains(chiefs.Items, i => i.ReportId == reports[0].Id && i.Kind == "postReview");
+        var overdueOnly = await services.In<ReportQueries, Page<InboxItem>>(q => q.InboxAsync(chief, new InboxFilter(null, null, null, true), new Paging(1, 200), CancellationToken.None));
+        Assert.Equal([reports[1].Id], overdueOnly.Items.Select(i => i.ReportId));
+        Assert.Equal(1, overdueOnly.Total);
+    }
+
     private Task<Page<InboxItem>> Inbox(Caller caller) =>
         services.In<ReportQueries, Page<InboxItem>>(q => q.InboxAsync(caller, InboxFilter.None, new Paging(1, 100), CancellationToken.None));
 }
