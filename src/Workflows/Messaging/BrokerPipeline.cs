@@ -277,7 +277,7 @@ internal sealed class BrokerPipeline(IServiceScopeFactory scopes, IBus bus, Outb
         }
     }
 
-    /// <summary>Marks the confirmed rows sent, in a transaction of their own (committed before the session ends).</summary>
+    /// <summary>Marks the confirmed rows sent, in one statement of their own (committed before the session ends).</summary>
     private async Task MarkConfirmedAsync(CancellationToken cancellationToken)
     {
         List<long> rows;

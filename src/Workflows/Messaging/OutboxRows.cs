@@ -19,7 +19,7 @@ internal static class OutboxRows
     /// <summary>
     /// Marks rows sent, in the caller's transaction if it has one (one statement: on its own it is its
     /// own transaction). On PostgreSQL the statement is written out, one text whatever the number of
-    /// rows (the dispatcher marks about 70 times a second under load, and LINQ's translation of the
+    /// rows (the dispatcher marks about 70-80 times a second under load, and LINQ's translation of the
     /// update was built anew each time).
     /// </summary>
     public static Task MarkSentAsync(ReformDbContext db, IReadOnlyCollection<long> sequences, DateTime now, CancellationToken cancellationToken) =>

@@ -66,12 +66,7 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
         }
 
         var self = caller.UserId;
-        var tasks = Open(caller);
-        if (filter.Overdue is { } overdue)
-        {
-            tasks = overdue ? tasks.Where(t => t.DueDate < today) : tasks.Where(t => t.DueDate >= today);
-        }
-
+        var tasks = Open(caller, filter.Overdue, today);
         // One statement, two arms: the tasks that are the caller's whatever their report, and the others
         // whose report was not submitted by the caller.
         return await tasks.Where(t => t.Kind == WorkTaskKind.PostReview || t.AssigneeRole == Role.Staff).Select(t => t.Id)
@@ -87,20 +82,26 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
     /// (a task is of one kind, so none is in both), the caller's own 後閲 through the person's index and
     /// the action tasks of their groups through the inbox index. One WHERE with an OR of the two made
     /// SQLite, which plans without statistics, read the whole inbox index (every open task of the year)
-    /// rather than search each index.
+    /// rather than search each index. Overdue or not, when asked, by the task's due date.
     /// </summary>
-    private IQueryable<WorkTask> Open(Caller caller)
+    private IQueryable<WorkTask> Open(Caller caller, bool? overdue, DateOnly today)
     {
         var self = caller.UserId;
-        return db.WorkTasks.AsNoTracking()
+        var tasks = db.WorkTasks.AsNoTracking()
             .Where(t => t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.PostReview && t.AssigneeUserId == self)
             .Concat(db.WorkTasks.AsNoTracking().Where(t => t.State == WorkTaskState.Open).Where(InGroupsOfAny(caller.Identities.ToList())));
+        return overdue switch
+        {
+            true => tasks.Where(t => t.DueDate < today),
+            false => tasks.Where(t => t.DueDate >= today),
+            null => tasks,
+        };
     }
 
     private IQueryable<TaskRow> Filtered(Caller caller, InboxFilter filter, DateOnly today)
     {
         var self = caller.UserId;
-        var rows = Open(caller)
+        var rows = Open(caller, filter.Overdue, today)
             .Join(db.ProgressReports, t => t.ReportId, r => r.Id, (t, r) => new TaskRow { Task = t, Report = r })
             // Nobody decides on their own submission (not even as deputy), so such tasks are not theirs to see here.
             .Where(x => x.Task.Kind == WorkTaskKind.PostReview || x.Task.AssigneeRole == Role.Staff || x.Report.SubmittedBy == null || x.Report.SubmittedBy != self);
@@ -118,11 +119,6 @@ public sealed class ReportQueries(ReformDbContext db, CallerResolver callers, Ro
         {
             var prefix = viewpoint + ".";
             rows = rows.Where(x => x.Report.ItemCode.StartsWith(prefix));
-        }
-
-        if (filter.Overdue is { } overdue)
-        {
-            rows = overdue ? rows.Where(x => x.Task.DueDate < today) : rows.Where(x => x.Task.DueDate >= today);
         }
 
         return rows;
