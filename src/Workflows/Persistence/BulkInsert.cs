@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -7,7 +8,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace AomoriReform.Workflows.Persistence;
 
 /// <summary>
-/// Writes many new rows of one entity type as multi-row INSERT statements on the context's own
+/// Writes many new rows of one entity type (on PostgreSQL as multi-row INSERT statements, on SQLite as
+/// one prepared single-row INSERT executed per row) on the context's own
 /// connection and open transaction, with the model's columns, value converters and type mappings
 /// (what SaveChanges would write), but without change tracking or a round trip per few rows.
 /// Opening a check-in writes five rows per measure; at 100,000 measures, tracking half a million
@@ -16,11 +18,12 @@ namespace AomoriReform.Workflows.Persistence;
 /// </summary>
 public static class BulkInsert
 {
-    // Parameters per statement. PostgreSQL allows 65,535. SQLite allows 32,766, but Microsoft.Data.Sqlite
-    // finds each parameter's index by name, a linear search, so binding grows with the square of the
-    // count: 16,000 per statement made a check-in of 10,000 measures take 35 s; 1,000 keeps it linear.
+    // PostgreSQL: rows per statement up to this many parameters (it allows 65,535). SQLite: one row per
+    // statement, the same prepared statement executed once per row. SQLite finds a parameter's index by its
+    // name with a linear search (sqlite3VListNameToNum), so binding a statement of n parameters costs n^2/2
+    // string comparisons: at 1,000 per statement that search was two thirds of a check-in's opening of
+    // 100,000 measures (33 s). A statement of one row binds its 10-20 parameters in a few comparisons each.
     private const int ParametersPerStatementPostgres = 16000;
-    private const int ParametersPerStatementSqlite = 1000;
 
     public static async Task InsertAsync<T>(ReformDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
@@ -45,32 +48,66 @@ public static class BulkInsert
             return (Name: sql.DelimitIdentifier(p.GetColumnName(table)!), Getter: p.GetGetter(), Mapping: p.GetRelationalTypeMapping(), Nullable: p.IsNullable);
         }).ToList();
         var prefix = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ";
-        var perStatement = Math.Max(1, (db.Database.OnPostgres() ? ParametersPerStatementPostgres : ParametersPerStatementSqlite) / columns.Count);
+        var perStatement = db.Database.OnPostgres() ? Math.Max(1, ParametersPerStatementPostgres / columns.Count) : 1;
         var connection = transaction.Connection!;
-        for (var from = 0; from < rows.Count; from += perStatement)
+        DbCommand? command = null;
+        try
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var text = new StringBuilder(prefix);
-            var count = Math.Min(perStatement, rows.Count - from);
-            var parameter = 0;
-            for (var i = 0; i < count; i++)
+            for (var from = 0; from < rows.Count; from += perStatement)
             {
-                text.Append(i == 0 ? "(" : ", (");
-                for (var c = 0; c < columns.Count; c++)
+                var count = Math.Min(perStatement, rows.Count - from);
+                if (command is null || command.Parameters.Count != count * columns.Count)
                 {
-                    var name = "p" + parameter++;
-                    text.Append(c == 0 ? string.Empty : ", ").Append(sql.GenerateParameterNamePlaceholder(name));
-                    var column = columns[c];
-                    command.Parameters.Add(column.Mapping.CreateParameter(command, sql.GenerateParameterName(name), column.Getter.GetClrValue(rows[from + i]), column.Nullable));
+                    // A new text (the first statement, or PostgreSQL's shorter last one); SQLite keeps its one
+                    // statement prepared for every row.
+                    if (command is not null)
+                    {
+                        await command.DisposeAsync();
+                    }
+
+                    command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = Text(prefix, columns.Count, count, sql);
                 }
 
-                text.Append(')');
+                command.Parameters.Clear();
+                var parameter = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    foreach (var column in columns)
+                    {
+                        command.Parameters.Add(column.Mapping.CreateParameter(command, sql.GenerateParameterName("p" + parameter++), column.Getter.GetClrValue(rows[from + i]), column.Nullable));
+                    }
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
+
+    private static string Text(string prefix, int columns, int rows, ISqlGenerationHelper sql)
+    {
+        var text = new StringBuilder(prefix);
+        var parameter = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            text.Append(i == 0 ? "(" : ", (");
+            for (var c = 0; c < columns; c++)
+            {
+                text.Append(c == 0 ? string.Empty : ", ").Append(sql.GenerateParameterNamePlaceholder("p" + parameter++));
             }
 
-            command.CommandText = text.ToString();
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            text.Append(')');
         }
+
+        return text.ToString();
     }
 
     // A key the database numbers itself (identity on PostgreSQL, INTEGER PRIMARY KEY on SQLite), or a
