@@ -48,7 +48,8 @@ public static class BulkInsert
             return (Name: sql.DelimitIdentifier(p.GetColumnName(table)!), Getter: p.GetGetter(), Mapping: p.GetRelationalTypeMapping(), Nullable: p.IsNullable);
         }).ToList();
         var prefix = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ";
-        var perStatement = db.Database.OnPostgres() ? Math.Max(1, ParametersPerStatementPostgres / columns.Count) : 1;
+        var postgres = db.Database.OnPostgres();
+        var perStatement = postgres ? Math.Max(1, ParametersPerStatementPostgres / columns.Count) : 1;
         var connection = transaction.Connection!;
         DbCommand? command = null;
         try
@@ -56,10 +57,12 @@ public static class BulkInsert
             for (var from = 0; from < rows.Count; from += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - from);
-                if (command is null || command.Parameters.Count != count * columns.Count)
+                if (command is null || postgres)
                 {
-                    // A new text (the first statement, or PostgreSQL's shorter last one); SQLite keeps its one
-                    // statement prepared for every row.
+                    // PostgreSQL: a command per statement. A command reused with new parameters after Npgsql had
+                    // auto-prepared its text (at its fifth use) wrote rows already written: a duplicate key
+                    // (BulkInsertTests holds this).
+                    // SQLite: one command for every row, its statement prepared once.
                     if (command is not null)
                     {
                         await command.DisposeAsync();
