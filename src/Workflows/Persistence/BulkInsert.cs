@@ -60,8 +60,8 @@ public static class BulkInsert
                 if (command is null || postgres)
                 {
                     // PostgreSQL: a command per statement. A command reused with new parameters after Npgsql had
-                    // auto-prepared its text (at its fifth use) wrote rows already written: a duplicate key
-                    // (BulkInsertTests holds this).
+                    // auto-prepared its text (at its fifth use) wrote rows already written: a duplicate key. Npgsql
+                    // keeps a prepared command's parameter list (npgsql/npgsql#3850); BulkInsertTests holds this.
                     // SQLite: one command for every row, its statement prepared once.
                     if (command is not null)
                     {
