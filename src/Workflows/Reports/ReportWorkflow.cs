@@ -468,15 +468,11 @@ public sealed class ReportWorkflow(
         }).ToList(),
     };
 
-    private sealed record LoadedReport(ProgressReport Report, string? Title, List<WorkTask> OpenTasks, List<Guid> PostReviews);
-
-    private static readonly CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> LoadTracked = Load(QueryTrackingBehavior.TrackAll);
-    private static readonly CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> LoadUntracked = Load(QueryTrackingBehavior.NoTracking);
-
-    private static CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<LoadedReport?>>> Load(QueryTrackingBehavior tracking) => new(() =>
-        EF.CompileAsyncQuery((ReformDbContext db, Guid id, string userId, CancellationToken _) => db.ProgressReports.AsTracking(tracking)
+    /// <summary>The load into a context that already tracks rows (see <see cref="ReportRows"/>): EF Core resolves them to the tracked instances.</summary>
+    private static readonly CompiledQuery<Func<ReformDbContext, Guid, string, CancellationToken, Task<ReportRows.Loaded?>>> LoadTracked = new(() =>
+        EF.CompileAsyncQuery((ReformDbContext db, Guid id, string userId, CancellationToken _) => db.ProgressReports.AsTracking()
             .Where(r => r.Id == id)
-            .Select(r => new LoadedReport(
+            .Select(r => new ReportRows.Loaded(
                 r,
                 db.Measures.Where(m => m.Id == r.MeasureId).Select(m => m.Title).FirstOrDefault(),
                 db.WorkTasks.Where(t => t.ReportId == r.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(),
@@ -491,7 +487,9 @@ public sealed class ReportWorkflow(
     internal async Task<(ProgressReport Report, RouteMachine Machine, List<WorkTask> OpenTasks, RouteDefinition Route, string Title, List<Guid> PostReviews)?> LoadAsync(
         Guid id, Caller caller, bool tracking, CancellationToken cancellationToken)
     {
-        var loaded = await (tracking ? LoadTracked : LoadUntracked).For(db)(db, id, caller.UserId, cancellationToken);
+        var loaded = ReportRows.Serves(db, tracking)
+            ? await ReportRows.ReadAsync(db, id, caller.UserId, tracking, cancellationToken)
+            : await LoadTracked.For(db)(db, id, caller.UserId, cancellationToken);
         if (loaded is null)
         {
             return null;

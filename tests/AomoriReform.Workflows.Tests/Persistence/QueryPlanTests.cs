@@ -58,9 +58,12 @@ public sealed partial class QueryPlanTests : IAsyncLifetime
             version = view.Version;
         }
 
+        // The loads and views read the report and its tasks by hand (ReportRows), past EF Core's interceptors:
+        // their statement is planned here as sent, with whatever else the actions sent through EF Core.
+        var load = await services.Db(db => Task.FromResult(ReportRows.Statements(db).Tasks));
         var byReport = statements.Where(s => s.Sql.Contains("\"work_tasks\"", StringComparison.Ordinal) && s.Sql.Contains("\"report_id\"", StringComparison.Ordinal)
-            && s.Sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)).ToList();
-        Assert.True(byReport.Count >= 6, $"expected the loads and views to look a report's tasks up; saw {byReport.Count}");
+            && s.Sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+            .Append((load, [("@id", id.ToString().ToUpperInvariant()), ("@user", "someone")])).ToList();
         foreach (var (sql, parameters) in byReport)
         {
             var plan = await services.Db(db => PlanAsync(db, sql, parameters));
