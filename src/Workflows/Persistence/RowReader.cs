@@ -59,9 +59,10 @@ internal sealed class RowReader<T>
             value = mapping.CustomizeDataReaderExpression(value);
             var converter = mapping.Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
-            if (value.Type != providerType.UnwrapNullableType())
+            providerType = Nullable.GetUnderlyingType(providerType) ?? providerType;
+            if (value.Type != providerType)
             {
-                value = Expression.Convert(value, providerType.UnwrapNullableType());
+                value = Expression.Convert(value, providerType);
             }
 
             if (converter is not null)
@@ -91,9 +92,4 @@ internal sealed class RowReader<T>
         var lambda = Expression.Lambda<Func<DbDataReader, int, T>>(Expression.Block([entity], body), reader, offset);
         return new RowReader<T>(columns, lambda.Compile());
     }
-}
-
-internal static class NullableTypes
-{
-    public static Type UnwrapNullableType(this Type type) => Nullable.GetUnderlyingType(type) ?? type;
 }
