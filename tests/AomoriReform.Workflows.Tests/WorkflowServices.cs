@@ -18,6 +18,7 @@ using AomoriReform.Workflows.Reminders;
 using AomoriReform.Workflows.Reports;
 using AomoriReform.Workflows.Rollups;
 using AomoriReform.Workflows.Workspaces;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -95,6 +96,26 @@ public sealed class WorkflowServices : IAsyncDisposable
             [.. SampleFiles.Organisation(), .. System.Text.Encoding.UTF8.GetBytes(extraOrganisationRows)], "system", dryRun: false, CancellationToken.None));
         await In<AomoriReform.Workflows.Plan.PlanImport, Outcome<AomoriReform.Workflows.Plan.PlanImportResult>>(import => import.ImportAsync(
             SampleFiles.Plan(), AomoriReform.Workflows.Plan.PlanFileFormat.Yaml, "system", dryRun: false, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// The sample organisation (with the given extra CSV rows) and plan, the FY2025 check-in opened, and the
+    /// first report of 行政経営管理課 (gyosei-keiei) on the standard route, by measure code.
+    /// </summary>
+    public async Task<Guid> OpenSampleReportAsync(string extraOrganisationRows)
+    {
+        await ImportSamplesAsync(extraOrganisationRows);
+        await In<CheckInOpener, Outcome<CheckInView>>(opener =>
+            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
+        return await Db(db => db.ProgressReports.Where(r => r.SectionCode == "gyosei-keiei" && r.RouteName == "progress-report")
+            .OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
+    }
+
+    /// <summary>The caller of the user with this e-mail address, resolved as a request would.</summary>
+    public async Task<Caller> CallerAsync(string email)
+    {
+        var id = await Db(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        return (await In<CallerResolver, Caller?>(callers => callers.ResolveAsync(id, CancellationToken.None)))!;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using AomoriReform.Workflows.Callers;
-using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Reports;
@@ -20,14 +18,10 @@ public sealed class ReportContentTests
     public async Task Saved_content_is_stored_and_an_action_without_content_keeps_it(Profile profile)
     {
         await using var services = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
-        await services.ImportSamplesAsync(
+        var id = await services.OpenSampleReportAsync(
             "user,staff@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
             "user,chief@pref.example.jp,行政経営管理課長 三郎,gyosei-keiei,SectionChief\r\n");
-        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
-            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
-        var id = await services.Db(db => db.ProgressReports.Where(r => r.SectionCode == "gyosei-keiei" && r.RouteName == "progress-report")
-            .OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
-        var staff = await As(services, "staff");
+        var staff = await services.CallerAsync("staff@pref.example.jp");
 
         var first = new ReportContent(Progress.OnTrack, "実績の記述", "次の取組", []);
         var saved = await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.SaveAsync(id, 1, first, staff, null, CancellationToken.None)).OkAsync();
@@ -46,11 +40,5 @@ public sealed class ReportContentTests
     {
         var content = await services.Db(db => db.ProgressReports.AsNoTracking().Where(r => r.Id == id).Select(r => r.Content).SingleAsync());
         return (content.Progress, content.Achievements, content.NextSteps);
-    }
-
-    private static async Task<Caller> As(WorkflowServices services, string local)
-    {
-        var id = await services.Db(db => db.Users.Where(u => u.Email == $"{local}@pref.example.jp").Select(u => u.Id).SingleAsync());
-        return (await services.In<CallerResolver, Caller?>(callers => callers.ResolveAsync(id, CancellationToken.None)))!;
     }
 }

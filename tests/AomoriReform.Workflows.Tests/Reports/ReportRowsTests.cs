@@ -1,5 +1,3 @@
-using AomoriReform.Workflows.Callers;
-using AomoriReform.Workflows.CheckIns;
 using AomoriReform.Workflows.Engine;
 using AomoriReform.Workflows.Outcomes;
 using AomoriReform.Workflows.Persistence;
@@ -23,15 +21,11 @@ public sealed class ReportRowsTests
     public async Task The_report_and_its_open_tasks_read_by_hand_equal_what_EF_Core_reads_in_every_column(Profile profile)
     {
         await using var services = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
-        await services.ImportSamplesAsync(
+        var id = await services.OpenSampleReportAsync(
             "user,staff@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n" +
             "user,chief@pref.example.jp,行政経営管理課長 三郎,gyosei-keiei,SectionChief\r\n");
-        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
-            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
-        var id = await services.Db(db => db.ProgressReports.Where(r => r.SectionCode == "gyosei-keiei" && r.RouteName == "progress-report")
-            .OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
-        var staff = await As(services, "staff");
-        var chief = await As(services, "chief");
+        var staff = await services.CallerAsync("staff@pref.example.jp");
+        var chief = await services.CallerAsync("chief@pref.example.jp");
         var content = new ReportContent(Progress.Delayed, "実績「改」\n二行目", "次の取組", []);
         var saved = await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.SaveAsync(id, 1, content, staff, null, CancellationToken.None)).OkAsync();
         await services.In<ReportWorkflow, Outcome<ReportView>>(w => w.ActAsync(id, ReportAction.Submit, saved.Version, null, staff, null, CancellationToken.None)).OkAsync();
@@ -105,11 +99,8 @@ public sealed class ReportRowsTests
     public async Task A_context_that_already_tracks_rows_loads_through_EF_Core_and_gets_the_tracked_instance(Profile profile)
     {
         await using var services = await WorkflowServices.CreateAsync(profile, new DateTimeOffset(2026, 4, 1, 1, 0, 0, TimeSpan.Zero));
-        await services.ImportSamplesAsync("user,staff@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n");
-        await services.In<CheckInOpener, Outcome<CheckInView>>(opener =>
-            opener.OpenAsync(new CheckInRequest(2025, new DateOnly(2026, 5, 29)), "system", "system", CancellationToken.None)).OkAsync();
-        var id = await services.Db(db => db.ProgressReports.Where(r => r.SectionCode == "gyosei-keiei").OrderBy(r => r.MeasureCode).Select(r => r.Id).FirstAsync());
-        var staff = await As(services, "staff");
+        var id = await services.OpenSampleReportAsync("user,staff@pref.example.jp,担当 一郎,gyosei-keiei,Staff\r\n");
+        var staff = await services.CallerAsync("staff@pref.example.jp");
 
         var same = await services.In<IServiceProvider, bool>(async provider =>
         {
@@ -137,11 +128,5 @@ public sealed class ReportRowsTests
                 Assert.Equal(at.Kind, bt.Kind);
             }
         }
-    }
-
-    private static async Task<Caller> As(WorkflowServices services, string local)
-    {
-        var id = await services.Db(db => db.Users.Where(u => u.Email == $"{local}@pref.example.jp").Select(u => u.Id).SingleAsync());
-        return (await services.In<CallerResolver, Caller?>(callers => callers.ResolveAsync(id, CancellationToken.None)))!;
     }
 }
