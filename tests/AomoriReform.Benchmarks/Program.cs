@@ -325,6 +325,7 @@ try
     // same load comes first and is not counted: a host serves for months, so its steady state, after
     // the JIT has tiered the hot paths up, is the figure that matters (the warm-up's own rate is printed).
     var lastMachine = new Dictionary<string, double>();
+    var lastSwitches = new Dictionary<string, (long Voluntary, long Involuntary, int Threads)>();
     async Task<(ConcurrentBag<double> Latencies, int Errors, double Elapsed, double CpuSeconds)> ChainAsync(int runSeconds)
     {
         loadLags.Clear();
@@ -395,7 +396,9 @@ try
         }
 
         process.Refresh();
-        lastMachine = Machine.Sample().Since(machineBefore);
+        var machineAfter = Machine.Sample();
+        lastMachine = machineAfter.Since(machineBefore);
+        lastSwitches = machineAfter.SwitchesSince(machineBefore);
         var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         await probing;
         return (latencies, errors, elapsedSeconds, cpuSeconds);
@@ -432,15 +435,27 @@ try
         figures[$"cpu_ms_per_action_{name}"] = Math.Round(cpu * 1000 / Math.Max(1, sorted.Length), 2);
     }
 
+    // How often each group's threads gave up the CPU (voluntary: to wait) or had it taken (involuntary), per action,
+    // and how many threads each has: a run slower per action in every process is told apart from a busier one by these.
+    Console.WriteLine("context switches per action (voluntary/involuntary), threads: " + string.Join(", ", lastSwitches.OrderBy(p => p.Key, StringComparer.Ordinal)
+        .Select(p => $"{p.Key} {p.Value.Voluntary / (double)Math.Max(1, sorted.Length):F1}/{p.Value.Involuntary / (double)Math.Max(1, sorted.Length):F1}, {p.Value.Threads}")));
+    foreach (var (name, (voluntary, involuntary, threads)) in lastSwitches)
+    {
+        figures[$"switches_per_action_{name}"] = Math.Round(voluntary / (double)Math.Max(1, sorted.Length), 2);
+        figures[$"preemptions_per_action_{name}"] = Math.Round(involuntary / (double)Math.Max(1, sorted.Length), 2);
+        figures[$"threads_{name}"] = threads;
+    }
+
     if (databaseBefore is { } before && databaseAfter is { } after && sorted.Length > 0)
     {
         // Every transaction the database committed (the host's units of work, the dispatcher's reads and
         // marks, the consumers' batches, and the driver's own probe reads) and the log it wrote, per action.
         var commitsPerAction = (after.Commits - before.Commits) / (double)sorted.Length;
         var walPerAction = (after.WalBytes - before.WalBytes) / 1024.0 / sorted.Length;
-        Console.WriteLine($"PostgreSQL per action: {commitsPerAction:F2} commits, {walPerAction:F2} KB of write-ahead log");
+        Console.WriteLine($"PostgreSQL per action: {commitsPerAction:F2} commits, {walPerAction:F2} KB of write-ahead log; checkpoints begun during the chain: {after.Checkpoints - before.Checkpoints}");
         figures["pg_commits_per_action"] = Math.Round(commitsPerAction, 2);
         figures["pg_wal_kb_per_action"] = Math.Round(walPerAction, 2);
+        figures["pg_checkpoints_during_chain"] = after.Checkpoints - before.Checkpoints;
     }
 
     if (loadLags.Count > 0)
@@ -1022,9 +1037,11 @@ async Task<long> CountRows(string tableAndCondition)
     return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
 }
 
-// PostgreSQL only: the bench database's committed transactions so far and the write-ahead log's position
-// (pg_stat_database's counters reach shared memory within about a second, short against a timed run).
-async Task<(long Commits, long WalBytes)?> DatabaseWorkAsync()
+// PostgreSQL only: the bench database's committed transactions so far, the write-ahead log's position and the
+// server's checkpoints so far (pg_stat_database's counters reach shared memory within about a second, short
+// against a timed run). A checkpoint during the timed chain makes PostgreSQL log whole pages again (more WAL
+// per action, and more of its CPU), so a run says whether one fell into it.
+async Task<(long Commits, long WalBytes, long Checkpoints)?> DatabaseWorkAsync()
 {
     if (benchPostgres is null)
     {
@@ -1034,10 +1051,11 @@ async Task<(long Commits, long WalBytes)?> DatabaseWorkAsync()
     await using var connection = new NpgsqlConnection(benchPostgres);
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand(
-        "SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn FROM pg_stat_database WHERE datname = current_database()", connection);
+        "SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) " +
+        "FROM pg_stat_database WHERE datname = current_database()", connection);
     await using var reader = await command.ExecuteReaderAsync();
     await reader.ReadAsync();
-    return (reader.GetInt64(0), (long)reader.GetDecimal(1));
+    return (reader.GetInt64(0), (long)reader.GetDecimal(1), reader.GetInt64(2));
 }
 
 // Commit-to-rollup lag in milliseconds: polls the projection every `poll` ms until the report's
@@ -1204,16 +1222,23 @@ static async Task<double?> PgbenchLimitAsync(string connectionString, int client
     }
 }
 
-/// <summary>CPU seconds by process group (the host, PostgreSQL, RabbitMQ, this driver, the rest) and the machine's idle time, from /proc.</summary>
-internal sealed class Machine(Dictionary<string, double> seconds)
+/// <summary>
+/// CPU seconds by process group (the host, PostgreSQL, RabbitMQ, this driver, the rest), the machine's idle
+/// and stolen time, and each group's context switches (voluntary: a thread waited; involuntary: it was
+/// preempted) and threads, from /proc.
+/// </summary>
+internal sealed class Machine(Dictionary<string, double> seconds, Dictionary<string, (long Voluntary, long Involuntary, int Threads)> switches)
 {
     private Dictionary<string, double> Seconds { get; } = seconds;
+
+    private Dictionary<string, (long Voluntary, long Involuntary, int Threads)> Switches { get; } = switches;
 
     private static readonly double Tick = 100.0;
 
     public static Machine Sample()
     {
         var groups = new Dictionary<string, double>(StringComparer.Ordinal);
+        var switches = new Dictionary<string, (long Voluntary, long Involuntary, int Threads)>(StringComparer.Ordinal);
         var self = Environment.ProcessId;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -1236,20 +1261,48 @@ internal sealed class Machine(Dictionary<string, double> seconds)
                     : comm.StartsWith("beam", StringComparison.Ordinal) || comm.StartsWith("erl", StringComparison.Ordinal) ? "rabbitmq"
                     : "other";
                 groups[group] = groups.GetValueOrDefault(group) + ticks / Tick;
+                var (voluntary, involuntary, threads) = switches.GetValueOrDefault(group);
+                foreach (var task in Directory.EnumerateDirectories(Path.Combine(directory, "task")))
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            voluntary += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                        }
+                        else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            involuntary += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                        }
+                    }
+
+                    threads++;
+                }
+
+                switches[group] = (voluntary, involuntary, threads);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // The process ended while we read it.
+                // The process (or one of its threads) ended while we read it.
             }
         }
 
-        var idle = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        groups["idle"] = (double.Parse(idle[4], CultureInfo.InvariantCulture) + double.Parse(idle[5], CultureInfo.InvariantCulture)) / Tick;
-        return new Machine(groups);
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        groups["idle"] = (double.Parse(cpu[4], CultureInfo.InvariantCulture) + double.Parse(cpu[5], CultureInfo.InvariantCulture)) / Tick;
+        groups["steal"] = double.Parse(cpu[8], CultureInfo.InvariantCulture) / Tick;
+        return new Machine(groups, switches);
     }
 
     public Dictionary<string, double> Since(Machine before) =>
         Seconds.ToDictionary(p => p.Key, p => Math.Max(0, p.Value - before.Seconds.GetValueOrDefault(p.Key)), StringComparer.Ordinal);
+
+    /// <summary>Context switches since <paramref name="before"/> by group (threads of processes that ended in between are not counted), and each group's threads now.</summary>
+    public Dictionary<string, (long Voluntary, long Involuntary, int Threads)> SwitchesSince(Machine before) =>
+        Switches.ToDictionary(
+            p => p.Key,
+            p => (Math.Max(0, p.Value.Voluntary - before.Switches.GetValueOrDefault(p.Key).Voluntary),
+                Math.Max(0, p.Value.Involuntary - before.Switches.GetValueOrDefault(p.Key).Involuntary), p.Value.Threads),
+            StringComparer.Ordinal);
 }
 
 internal sealed class Args(Dictionary<string, string> values)
