@@ -42,15 +42,17 @@ public static class ChangeBatch
 
     private static readonly ConcurrentDictionary<IEntityType, int> Ranks = new();
 
-    public static async Task SaveAsync(DbContext db, CancellationToken cancellationToken)
+    public static Task SaveAsync(DbContext db, CancellationToken cancellationToken) => SaveAsync(db, [], cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SaveAsync(DbContext, CancellationToken)"/>, and with it the rows in <paramref name="loaded"/>, read
+    /// without the change tracker: each is written if a column differs from its value as read (those columns only,
+    /// checked against its key and concurrency tokens as read), before the tracker's changed and new rows.
+    /// </summary>
+    internal static async Task SaveAsync(DbContext db, IReadOnlyCollection<LoadedRow> loaded, CancellationToken cancellationToken)
     {
         // One change detection, as SaveChanges does; the watchers below look at the same entries.
         var entries = db.ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList();
-        if (entries.Count == 0)
-        {
-            return;
-        }
-
         if (entries.FirstOrDefault(e => e.State == EntityState.Deleted) is { } deleted)
         {
             throw new InvalidOperationException($"ChangeBatch writes new and changed rows only; {deleted.Metadata.DisplayName()} is marked deleted.");
@@ -58,7 +60,25 @@ public static class ChangeBatch
 
         var postgres = db.Database.OnPostgres();
         var sql = db.GetService<ISqlGenerationHelper>();
-        var statements = Order(entries).Select(e => Write(e, sql, postgres)).ToList();
+        var statements = new List<Statement>(loaded.Count + entries.Count);
+        foreach (var row in loaded)
+        {
+            if (Write(row, sql, postgres) is { } statement)
+            {
+                statements.Add(statement);
+            }
+        }
+
+        foreach (var entry in Order(entries))
+        {
+            statements.Add(Write(new TrackedRow(entry), sql, postgres)!);
+        }
+
+        if (statements.Count == 0)
+        {
+            return;
+        }
+
         var watchers = Watchers(db);
         var detect = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -175,61 +195,63 @@ public static class ChangeBatch
     /// null as loaded (a bit each, so an entity type may have at most 64 properties; the model test
     /// <c>Every_entity_type_fits_a_change_batch_shape</c> holds every type of ours to that), then its values bound.
     /// </summary>
-    private static Statement Write(EntityEntry entry, ISqlGenerationHelper sql, bool postgres)
+    private static Statement? Write(Row row, ISqlGenerationHelper sql, bool postgres)
     {
-        var added = entry.State == EntityState.Added;
-        var properties = Properties.GetOrAdd(entry.Metadata, t => t.GetProperties().Count() <= MaxProperties
-            ? [.. t.GetProperties()]
-            : throw new InvalidOperationException($"ChangeBatch writes entity types of at most {MaxProperties} properties; {t.DisplayName()} has {t.GetProperties().Count()}."));
+        var added = row.Added;
+        var properties = PropertiesOf(row.Type);
         var written = 0UL;
         var nullOriginals = 0UL;
         for (var i = 0; i < properties.Length; i++)
         {
-            if (added ? Inserted(entry, properties[i]) : Updated(entry, properties[i]))
+            if (row.Writes(properties[i]))
             {
                 written |= 1UL << i;
             }
 
-            if (!added && (properties[i].IsPrimaryKey() || properties[i].IsConcurrencyToken) && entry.Property(properties[i]).OriginalValue is null)
+            if (!added && (properties[i].IsPrimaryKey() || properties[i].IsConcurrencyToken) && row.Original(properties[i]) is null)
             {
                 nullOriginals |= 1UL << i;
             }
         }
 
+        if (written == 0 && row is LoadedRow)
+        {
+            // Read and not changed: as an unchanged tracked row, nothing to write.
+            return null;
+        }
+
         var shape = Shapes.GetOrAdd(
-            (entry.Metadata, postgres, added, written, nullOriginals),
-            _ => added ? BuildInsert(entry, properties, sql, postgres) : BuildUpdate(entry, properties, sql, postgres));
-        return Bound(entry, shape, Checked: !added);
+            (row.Type, postgres, added, written, nullOriginals),
+            _ => added ? BuildInsert(row, properties, sql, postgres) : BuildUpdate(row, properties, sql, postgres));
+        return Bound(row, shape, Checked: !added);
     }
 
-    private static bool Inserted(EntityEntry entry, IProperty property) =>
-        property.GetBeforeSaveBehavior() == PropertySaveBehavior.Save && !entry.Property(property).IsTemporary;
+    internal static IProperty[] PropertiesOf(IEntityType type) => Properties.GetOrAdd(type, t => t.GetProperties().Count() <= MaxProperties
+        ? [.. t.GetProperties()]
+        : throw new InvalidOperationException($"ChangeBatch writes entity types of at most {MaxProperties} properties; {t.DisplayName()} has {t.GetProperties().Count()}."));
 
-    private static bool Updated(EntityEntry entry, IProperty property) =>
-        entry.Property(property).IsModified && property.GetAfterSaveBehavior() == PropertySaveBehavior.Save;
-
-    private static Statement Bound(EntityEntry entry, Shape shape, bool Checked)
+    private static Statement Bound(Row row, Shape shape, bool Checked)
     {
         var values = new List<(RelationalTypeMapping, object?, bool)>(shape.Mappings.Length);
         foreach (var property in shape.Current)
         {
-            values.Add((shape.Mappings[values.Count], entry.Property(property).CurrentValue, property.IsNullable));
+            values.Add((shape.Mappings[values.Count], row.Current(property), property.IsNullable));
         }
 
         foreach (var property in shape.Original)
         {
-            values.Add((shape.Mappings[values.Count], entry.Property(property).OriginalValue, property.IsNullable));
+            values.Add((shape.Mappings[values.Count], row.Original(property), property.IsNullable));
         }
 
         return new Statement(shape.Sql, values, Checked, shape.What);
     }
 
-    private static Shape BuildInsert(EntityEntry entry, IProperty[] properties, ISqlGenerationHelper sql, bool postgres)
+    private static Shape BuildInsert(Row row, IProperty[] properties, ISqlGenerationHelper sql, bool postgres)
     {
-        var table = Table(entry.Metadata);
+        var table = Table(row.Type);
         var columns = new StringBuilder();
         var placeholders = new StringBuilder();
-        var current = properties.Where(p => Inserted(entry, p)).ToArray();
+        var current = properties.Where(row.Writes).ToArray();
         for (var i = 0; i < current.Length; i++)
         {
             columns.Append(i == 0 ? string.Empty : ", ").Append(sql.DelimitIdentifier(current[i].GetColumnName(table)!));
@@ -238,14 +260,14 @@ public static class ChangeBatch
 
         return new Shape(
             $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({columns}) VALUES ({placeholders})",
-            current, [], [.. current.Select(p => p.GetRelationalTypeMapping())], entry.Metadata.DisplayName());
+            current, [], [.. current.Select(p => p.GetRelationalTypeMapping())], row.Type.DisplayName());
     }
 
-    private static Shape BuildUpdate(EntityEntry entry, IProperty[] properties, ISqlGenerationHelper sql, bool postgres)
+    private static Shape BuildUpdate(Row row, IProperty[] properties, ISqlGenerationHelper sql, bool postgres)
     {
-        var table = Table(entry.Metadata);
+        var table = Table(row.Type);
         var text = new StringBuilder("UPDATE ").Append(sql.DelimitIdentifier(table.Name, table.Schema)).Append(" SET ");
-        var current = properties.Where(p => Updated(entry, p)).ToArray();
+        var current = properties.Where(row.Writes).ToArray();
         for (var i = 0; i < current.Length; i++)
         {
             text.Append(i == 0 ? string.Empty : ", ").Append(sql.DelimitIdentifier(current[i].GetColumnName(table)!)).Append(" = ").Append(Placeholder(sql, postgres, i));
@@ -254,7 +276,7 @@ public static class ChangeBatch
         if (current.Length == 0)
         {
             // Marked modified with nothing that may be written: EF Core would still check that the row is there.
-            var key = entry.Metadata.FindPrimaryKey()!.Properties[0];
+            var key = row.Type.FindPrimaryKey()!.Properties[0];
             var column = sql.DelimitIdentifier(key.GetColumnName(table)!);
             text.Append(column).Append(" = ").Append(column);
         }
@@ -265,7 +287,7 @@ public static class ChangeBatch
         {
             text.Append(first ? " WHERE " : " AND ").Append(sql.DelimitIdentifier(property.GetColumnName(table)!));
             first = false;
-            if (entry.Property(property).OriginalValue is null)
+            if (row.Original(property) is null)
             {
                 text.Append(" IS NULL");
                 continue;
@@ -277,8 +299,42 @@ public static class ChangeBatch
 
         var update = text.ToString();
         return new Shape(
-            postgres ? $"WITH changed AS ({update} RETURNING 1) SELECT expect_changed(count(*), {Literal(entry.Metadata.DisplayName())}) FROM changed" : update,
-            current, [.. original], [.. current.Concat(original).Select(p => p.GetRelationalTypeMapping())], entry.Metadata.DisplayName());
+            postgres ? $"WITH changed AS ({update} RETURNING 1) SELECT expect_changed(count(*), {Literal(row.Type.DisplayName())}) FROM changed" : update,
+            current, [.. original], [.. current.Concat(original).Select(p => p.GetRelationalTypeMapping())], row.Type.DisplayName());
+    }
+
+    /// <summary>What a statement is built from: a row's type, whether it is new, which columns it writes, and its values now and as loaded.</summary>
+    internal abstract class Row
+    {
+        internal Row()
+        {
+        }
+
+        internal abstract IEntityType Type { get; }
+
+        internal abstract bool Added { get; }
+
+        internal abstract bool Writes(IProperty property);
+
+        internal abstract object? Current(IProperty property);
+
+        internal abstract object? Original(IProperty property);
+    }
+
+    /// <summary>A row the change tracker holds, new or changed.</summary>
+    private sealed class TrackedRow(EntityEntry entry) : Row
+    {
+        internal override IEntityType Type => entry.Metadata;
+
+        internal override bool Added => entry.State == EntityState.Added;
+
+        internal override bool Writes(IProperty property) => Added
+            ? property.GetBeforeSaveBehavior() == PropertySaveBehavior.Save && !entry.Property(property).IsTemporary
+            : entry.Property(property).IsModified && property.GetAfterSaveBehavior() == PropertySaveBehavior.Save;
+
+        internal override object? Current(IProperty property) => entry.Property(property).CurrentValue;
+
+        internal override object? Original(IProperty property) => entry.Property(property).OriginalValue;
     }
 
     private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -130,13 +130,16 @@ public sealed class ReportWorkflow(
             return replay;
         }
 
-        var loaded = await LoadAsync(id, caller, tracking: true, cancellationToken);
+        // Read untracked, with the values as read kept: the write changes the columns that differ (LoadedRow).
+        var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
         if (loaded is not { } found)
         {
             return Outcome.NotFound("No such report.");
         }
 
         var (report, machine, openTasks, route, title, postReviews) = found;
+        var rows = new List<LoadedRow>(1 + openTasks.Count) { LoadedRow.Of(db, report) };
+        rows.AddRange(openTasks.Select(task => LoadedRow.Of(db, task)));
         RouteStep? toStep = null;
         if (request.ToStep is { } target)
         {
@@ -246,7 +249,7 @@ public sealed class ReportWorkflow(
             AddEvent(action, report, fromStatus, caller, onBehalfOf, opened, now);
         }
 
-        var fresh = new RouteMachine(route, report, TrackedTasks().Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
+        var fresh = new RouteMachine(route, report, openTasks.Concat(TrackedTasks()).Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
         var view = View(report, fresh, route, title, postReviews, caller);
         if (idempotencyKey is not null)
         {
@@ -259,7 +262,7 @@ public sealed class ReportWorkflow(
 
         try
         {
-            await ChangeBatch.SaveAsync(db, cancellationToken);
+            await ChangeBatch.SaveAsync(db, rows, cancellationToken);
             if (action != ReportAction.Save)
             {
                 ReformTelemetry.RecordAction(Name(action));

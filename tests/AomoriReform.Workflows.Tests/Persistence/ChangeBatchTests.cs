@@ -104,6 +104,73 @@ public sealed class ChangeBatchTests
         Assert.Equal(("Draft", due.AddDays(1)), (after.Status, after.DueDate));
     }
 
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task A_row_read_untracked_writes_only_the_columns_that_differ_from_its_values_as_read(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var taskId = await services.Db(db => db.WorkTasks.Where(t => t.ReportId == id && t.State == WorkTaskState.Open).Select(t => t.Id).SingleAsync());
+        var signal = await Drained(services);
+
+        var tracked = await services.In<IServiceProvider, int>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var report = await db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id);
+            var task = await db.WorkTasks.AsNoTracking().SingleAsync(t => t.Id == taskId);
+            LoadedRow[] rows = [LoadedRow.Of(db, report), LoadedRow.Of(db, task)];
+            // Another unit of work changes a column of the report this one does not change, and one of the task, which this one leaves as it is.
+            await services.Db(other => other.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Disposition, "kept")));
+            await services.Db(other => other.WorkTasks.Where(t => t.Id == taskId).ExecuteUpdateAsync(s => s.SetProperty(t => t.CompletedBy, "someone else")));
+            report.Version++;
+            report.Status = "submitted";
+            report.Round = 7;
+            // Set to the value it had: no difference, so not written either.
+            report.Concurred = report.Concurred;
+            db.WorkTasks.Add(NewTask(report.Id));
+            Added(scope.GetRequiredService<Outbox>(), report.Id, 2);
+            await ChangeBatch.SaveAsync(db, rows, CancellationToken.None);
+            return db.ChangeTracker.Entries().Count();
+        });
+
+        Assert.Equal(0, tracked);
+        Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(before with { Version = before.Version + 1, Status = "submitted", Tasks = before.Tasks + 1, Events = before.Events + 2 }, await CountsAsync(services, id));
+        var after = await services.Db(db => db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id));
+        Assert.Equal((7, "kept"), (after.Round, after.Disposition));
+        Assert.Equal("someone else", await services.Db(db => db.WorkTasks.Where(t => t.Id == taskId).Select(t => t.CompletedBy).SingleAsync()));
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
+    public async Task A_row_read_untracked_and_changed_since_fails_the_whole_write_and_nothing_of_it_commits(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var signal = await Drained(services);
+
+        var failure = await services.In<IServiceProvider, DbUpdateException>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var report = await db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id);
+            var row = LoadedRow.Of(db, report);
+            await services.Db(other => other.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1)));
+            report.Version++;
+            report.Status = "submitted";
+            db.WorkTasks.Add(NewTask(report.Id));
+            Added(scope.GetRequiredService<Outbox>(), report.Id, 3);
+            return await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => ChangeBatch.SaveAsync(db, [row], CancellationToken.None));
+        });
+
+        Assert.Contains("ProgressReport", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(before with { Version = before.Version + 1 }, await CountsAsync(services, id));
+        Assert.False(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
     [Fact]
     public void Every_entity_type_fits_a_change_batch_shape()
     {
