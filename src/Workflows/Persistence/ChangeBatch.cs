@@ -11,7 +11,8 @@ using Npgsql;
 namespace AomoriReform.Workflows.Persistence;
 
 /// <summary>
-/// Writes a unit of work's tracked changes as SaveChanges would (new rows, and the changed columns of
+/// Writes a unit of work's tracked changes, and the rows it read untracked and changed (<see cref="LoadedRow"/>),
+/// as SaveChanges would write tracked changes (new rows, and the changed columns of
 /// changed rows, each update checked against the row's key and concurrency tokens as loaded, with the
 /// model's columns, value converters and type mappings), without EF Core's update pipeline, and on
 /// PostgreSQL in one round trip: one batch, which the server runs as one implicit transaction when

@@ -46,8 +46,8 @@ internal sealed class LoadedRow : ChangeBatch.Row
     internal override bool Writes(IProperty property)
     {
         var i = accessors.Index[property];
-        return accessors.Getters[i] is not null && property.GetAfterSaveBehavior() == PropertySaveBehavior.Save
-            && !accessors.Comparers[i].Equals(Current(property), originals[i]);
+        return accessors.Getters[i] is { } getter && property.GetAfterSaveBehavior() == PropertySaveBehavior.Save
+            && !accessors.Comparers[i].Equals(getter.GetClrValueUsingContainingEntity(entity), originals[i]);
     }
 
     internal override object? Current(IProperty property) => accessors.Getters[accessors.Index[property]]?.GetClrValueUsingContainingEntity(entity);

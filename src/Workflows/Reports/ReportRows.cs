@@ -13,8 +13,9 @@ namespace AomoriReform.Workflows.Reports;
 /// <summary>
 /// The read of every action and every report page: the report, its measure's title, its open action
 /// tasks, and the ids of the caller's open 後閲 on it, as two plain statements in one round trip (on
-/// PostgreSQL one batch, on SQLite one command), read with <see cref="RowReader{T}"/> and attached to
-/// the context when the caller means to change them.
+/// PostgreSQL one batch, on SQLite one command), read with <see cref="RowReader{T}"/>. An action reads them
+/// untracked and writes them by difference (<see cref="LoadedRow"/>); the record operations that load a report
+/// to change it ask for them tracked, and they are attached to the context.
 /// <para>
 /// EF Core's query for the same (the report with two collections) was a join of the report with both
 /// task sets, sorted to group the rows: about a tenth of the host's CPU per action (its query pipeline
@@ -22,7 +23,7 @@ namespace AomoriReform.Workflows.Reports;
 /// and a subplan for each one. Here the report is one lookup by key, the tasks one index range.
 /// </para>
 /// <para>
-/// Attaching needs a context that tracks nothing yet (every action's is new or cleared): otherwise a row
+/// Attaching needs a context that tracks nothing yet: otherwise a row
 /// it tracks would be met twice, and EF Core's query, which resolves the row to the tracked instance,
 /// is used instead.
 /// </para>
