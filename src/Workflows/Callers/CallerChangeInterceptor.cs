@@ -14,8 +14,7 @@ namespace AomoriReform.Workflows.Callers;
 /// </summary>
 public sealed class CallerChangeInterceptor(CallerCache cache) : CommitWatchInterceptor, IDbCommandInterceptor
 {
-    protected override bool Writes(DbContext context) =>
-        context.ChangeTracker.Entries().Any(e => e.Entity is ReformUser or Deputy && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
+    protected override bool Watches(Type entityType, bool added) => typeof(ReformUser).IsAssignableFrom(entityType) || typeof(Deputy).IsAssignableFrom(entityType);
 
     protected override void Committed() => cache.Invalidate();
 

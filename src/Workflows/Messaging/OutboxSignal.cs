@@ -1,5 +1,4 @@
 using AomoriReform.Workflows.Persistence;
-using Microsoft.EntityFrameworkCore;
 
 namespace AomoriReform.Workflows.Messaging;
 
@@ -31,7 +30,7 @@ public sealed class OutboxSignal : IDisposable
 /// <summary>Notifies <see cref="OutboxSignal"/> after a commit that wrote outbox rows.</summary>
 public sealed class OutboxCommitInterceptor(OutboxSignal signal) : CommitWatchInterceptor
 {
-    protected override bool Writes(DbContext context) => context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
+    protected override bool Watches(Type entityType, bool added) => added && entityType == typeof(OutboxMessage);
 
     protected override void Committed() => signal.Notify();
 }

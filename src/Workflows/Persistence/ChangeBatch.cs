@@ -11,7 +11,8 @@ using Npgsql;
 namespace AomoriReform.Workflows.Persistence;
 
 /// <summary>
-/// Writes a unit of work's tracked changes, and the rows it read untracked and changed (<see cref="LoadedRow"/>),
+/// Writes a unit of work's tracked changes, the rows it read untracked and changed (<see cref="LoadedRow"/>)
+/// and the new rows it never handed to the tracker (<see cref="NewRow"/>),
 /// as SaveChanges would write tracked changes (new rows, and the changed columns of
 /// changed rows, each update checked against the row's key and concurrency tokens as loaded, with the
 /// model's columns, value converters and type mappings), without EF Core's update pipeline, and on
@@ -27,8 +28,9 @@ namespace AomoriReform.Workflows.Persistence;
 /// <see cref="DbUpdateConcurrencyException"/>, and a constraint violation <see cref="DbUpdateException"/>,
 /// as from SaveChanges; a failure of the storage itself is thrown as it is.</item>
 /// <item>New rows go in the order of their foreign keys (principals first), and rows of one type in the
-/// order they were added (their temporary keys): the outbox's sequence, and so the events' order
-/// within a stream, is the order of <see cref="Messaging.Outbox.Add{T}"/>.</item>
+/// order they were added (their temporary keys; then the untracked ones in the order given): the outbox's
+/// sequence, and so the events' order within a stream, is the order of <see cref="Messaging.Outbox.Add{T}"/>
+/// (or of the rows handed over).</item>
 /// <item>The commit watchers (<see cref="CommitWatchInterceptor"/>: the dispatcher's wake-up, the caller
 /// cache) hear of the write as they do of SaveChanges: at once without a transaction, at its commit
 /// inside one.</item>
@@ -46,11 +48,12 @@ public static class ChangeBatch
     public static Task SaveAsync(DbContext db, CancellationToken cancellationToken) => SaveAsync(db, [], cancellationToken);
 
     /// <summary>
-    /// As <see cref="SaveAsync(DbContext, CancellationToken)"/>, and with it the rows in <paramref name="loaded"/>, read
-    /// without the change tracker: each is written if a column differs from its value as read (those columns only,
-    /// checked against its key and concurrency tokens as read), before the tracker's changed and new rows.
+    /// As <see cref="SaveAsync(DbContext, CancellationToken)"/>, and with it rows the change tracker does not hold:
+    /// each <see cref="LoadedRow"/> is written if a column differs from its value as read (those columns only,
+    /// checked against its key and concurrency tokens as read), before the tracker's changed rows; each
+    /// <see cref="NewRow"/> is inserted with the tracker's new rows, after those of its type.
     /// </summary>
-    internal static async Task SaveAsync(DbContext db, IReadOnlyCollection<LoadedRow> loaded, CancellationToken cancellationToken)
+    internal static async Task SaveAsync(DbContext db, IReadOnlyCollection<Row> rows, CancellationToken cancellationToken)
     {
         // One change detection, as SaveChanges does; the watchers below look at the same entries.
         var entries = db.ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList();
@@ -61,18 +64,13 @@ public static class ChangeBatch
 
         var postgres = db.Database.OnPostgres();
         var sql = db.GetService<ISqlGenerationHelper>();
-        var statements = new List<Statement>(loaded.Count + entries.Count);
-        foreach (var row in loaded)
+        var statements = new List<Statement>(rows.Count + entries.Count);
+        foreach (var row in Order(rows, entries))
         {
             if (Write(row, sql, postgres) is { } statement)
             {
                 statements.Add(statement);
             }
-        }
-
-        foreach (var entry in Order(entries))
-        {
-            statements.Add(Write(new TrackedRow(entry), sql, postgres)!);
         }
 
         if (statements.Count == 0)
@@ -87,7 +85,7 @@ public static class ChangeBatch
         {
             foreach (var watcher in watchers)
             {
-                watcher.Saving(db);
+                watcher.Saving(db, rows);
             }
         }
         finally
@@ -126,8 +124,12 @@ public static class ChangeBatch
 
     private sealed record Statement(string Sql, List<(RelationalTypeMapping Mapping, object? Value, bool Nullable)> Values, bool Checked, string What);
 
-    /// <summary>Changed rows first (a conflict on the report is found before anything is inserted), then new rows by foreign key depth.</summary>
-    private static IEnumerable<EntityEntry> Order(List<EntityEntry> entries)
+    /// <summary>
+    /// Changed rows first (a conflict on the report is found before anything is inserted): the rows read untracked in
+    /// the order given, then the tracker's; then new rows by foreign key depth, the types in the order first met, and
+    /// within a type the tracker's in the order added, then those handed over in their order.
+    /// </summary>
+    private static IEnumerable<Row> Order(IReadOnlyCollection<Row> rows, List<EntityEntry> entries)
     {
         var types = new Dictionary<IEntityType, int>();
         foreach (var entry in entries)
@@ -135,14 +137,23 @@ public static class ChangeBatch
             types.TryAdd(entry.Metadata, types.Count);
         }
 
-        return entries
-            .Select((entry, index) => (entry, index))
-            .OrderBy(x => x.entry.State == EntityState.Added ? 1 : 0)
-            .ThenBy(x => Rank(x.entry.Metadata))
-            .ThenBy(x => types[x.entry.Metadata])
-            .ThenBy(x => AddedOrder(x.entry))
-            .ThenBy(x => x.index)
-            .Select(x => x.entry);
+        foreach (var row in rows)
+        {
+            types.TryAdd(row.Type, types.Count);
+        }
+
+        var tracked = entries
+            .Select((entry, index) => (Row: (Row)new TrackedRow(entry), Added: entry.State == EntityState.Added, Source: 0, Order: AddedOrder(entry), Index: index));
+        var handed = rows.Select((row, index) => (Row: row, row.Added, Source: 1, Order: (long)index, Index: index));
+        return rows.Where(row => !row.Added)
+            .Concat(tracked.Concat(handed.Where(x => x.Added))
+                .OrderBy(x => x.Added ? 1 : 0)
+                .ThenBy(x => Rank(x.Row.Type))
+                .ThenBy(x => types[x.Row.Type])
+                .ThenBy(x => x.Source)
+                .ThenBy(x => x.Order)
+                .ThenBy(x => x.Index)
+                .Select(x => x.Row));
     }
 
     // A store-generated key is a temporary value until saved, and EF Core hands those out in increasing order.

@@ -16,8 +16,12 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
     // Contexts whose watched writes wait for their transaction to commit.
     private readonly ConditionalWeakTable<DbContext, object> pending = [];
 
+    /// <summary>Whether a row of this entity type, new (<paramref name="added"/>) or changed or deleted, is what is watched.</summary>
+    protected abstract bool Watches(Type entityType, bool added);
+
     /// <summary>Whether the changes this context is about to save include what is watched.</summary>
-    protected abstract bool Writes(DbContext context);
+    private bool Writes(DbContext context) =>
+        context.ChangeTracker.Entries().Any(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && Watches(e.Metadata.ClrType, e.State == EntityState.Added));
 
     /// <summary>A watched write committed.</summary>
     protected abstract void Committed();
@@ -93,8 +97,17 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
         return Task.CompletedTask;
     }
 
-    /// <summary><see cref="ChangeBatch"/> is about to write the context's tracked changes (as SavingChanges).</summary>
-    internal void Saving(DbContext context) => Track(context);
+    /// <summary><see cref="ChangeBatch"/> is about to write the context's tracked changes and these untracked rows (as SavingChanges).</summary>
+    internal void Saving(DbContext context, IReadOnlyCollection<ChangeBatch.Row> rows)
+    {
+        if (rows.Any(row => Watches(row.Type.ClrType, row.Added)))
+        {
+            pending.AddOrUpdate(context, context);
+            return;
+        }
+
+        Track(context);
+    }
 
     /// <summary><see cref="ChangeBatch"/> wrote them (as SavedChanges): committed now, or when the context's transaction commits.</summary>
     internal void Saved(DbContext context) => Flush(context);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -15,13 +14,11 @@ namespace AomoriReform.Workflows.Persistence;
 /// </summary>
 internal sealed class LoadedRow : ChangeBatch.Row
 {
-    private static readonly ConcurrentDictionary<IEntityType, Accessors> ByType = new();
-
     private readonly object entity;
-    private readonly Accessors accessors;
+    private readonly RowAccessors accessors;
     private readonly object?[] originals;
 
-    private LoadedRow(Accessors accessors, object entity)
+    private LoadedRow(RowAccessors accessors, object entity)
     {
         this.accessors = accessors;
         this.entity = entity;
@@ -33,11 +30,7 @@ internal sealed class LoadedRow : ChangeBatch.Row
     }
 
     public static LoadedRow Of<T>(DbContext db, T entity)
-        where T : class
-    {
-        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
-        return new LoadedRow(ByType.GetOrAdd(type, t => new Accessors(t)), entity);
-    }
+        where T : class => new(RowAccessors.Of<T>(db), entity);
 
     internal override IEntityType Type => accessors.Type;
 
@@ -50,31 +43,7 @@ internal sealed class LoadedRow : ChangeBatch.Row
             && !accessors.Comparers[i].Equals(getter.GetClrValueUsingContainingEntity(entity), originals[i]);
     }
 
-    internal override object? Current(IProperty property) => accessors.Getters[accessors.Index[property]]?.GetClrValueUsingContainingEntity(entity);
+    internal override object? Current(IProperty property) => accessors.Value(entity, property);
 
     internal override object? Original(IProperty property) => originals[accessors.Index[property]];
-
-    /// <summary>An entity type, its properties (in <see cref="ChangeBatch"/>'s order), their getters (null for a shadow property) and value comparers.</summary>
-    private sealed class Accessors
-    {
-        public Accessors(IEntityType type)
-        {
-            Type = type;
-            var properties = ChangeBatch.PropertiesOf(type);
-            Properties = properties;
-            Getters = [.. properties.Select(p => p.IsShadowProperty() ? null : p.GetGetter())];
-            Comparers = [.. properties.Select(p => p.GetValueComparer())];
-            Index = properties.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
-        }
-
-        public IEntityType Type { get; }
-
-        public IProperty[] Properties { get; }
-
-        public IClrPropertyGetter?[] Getters { get; }
-
-        public Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer[] Comparers { get; }
-
-        public Dictionary<IProperty, int> Index { get; }
-    }
 }

@@ -130,7 +130,8 @@ public sealed class ReportWorkflow(
             return replay;
         }
 
-        // Read untracked, with the values as read kept: the write changes the columns that differ (LoadedRow).
+        // Read untracked, with the values as read kept: the write changes the columns that differ (LoadedRow);
+        // the new rows are handed to the write as they are, never to the change tracker (NewRow).
         var loaded = await LoadAsync(id, caller, tracking: false, cancellationToken);
         if (loaded is not { } found)
         {
@@ -138,7 +139,7 @@ public sealed class ReportWorkflow(
         }
 
         var (report, machine, openTasks, route, title, postReviews) = found;
-        var rows = new List<LoadedRow>(1 + openTasks.Count) { LoadedRow.Of(db, report) };
+        var rows = new List<ChangeBatch.Row>(6 + openTasks.Count) { LoadedRow.Of(db, report) };
         rows.AddRange(openTasks.Select(task => LoadedRow.Of(db, task)));
         RouteStep? toStep = null;
         if (request.ToStep is { } target)
@@ -215,25 +216,26 @@ public sealed class ReportWorkflow(
             report.RetentionUntil = Retention.Until(report.RetentionClass, now);
         }
 
+        var newTasks = new List<WorkTask>();
         if (action != ReportAction.Save)
         {
             var attached = await attachments.SignAsync(report, cancellationToken);
             var entry = Journal.Append(keys, report, now, caller.UserId, caller.Name, onBehalfOf?.UserId, onBehalfOf?.Name, Name(action), fromStatus, toStatus, request.Comment,
                 new JournalPlace(fromStep.Id, caller.Role.ToString(), caller.SectionCode), attached);
-            db.JournalEntries.Add(entry);
+            rows.Add(NewRow.Of(db, entry));
             if (action == ReportAction.Submit)
             {
-                db.ReportSubmissions.Add(new ReportSubmission
+                rows.Add(NewRow.Of(db, new ReportSubmission
                 {
                     ReportId = report.Id, Round = report.Round, Version = report.Version, Content = report.Content, SubmittedAt = now,
                     SubmittedById = caller.UserId, SubmittedBy = caller.Name,
-                });
+                }));
             }
 
             // 代決: the absent principal reviews the deputy's decision afterwards (後閲); the report does not wait for it.
             if (onBehalfOf is not null && action is ReportAction.Approve or ReportAction.Return or ReportAction.Accept or ReportAction.Concur or ReportAction.Object)
             {
-                db.WorkTasks.Add(new WorkTask
+                newTasks.Add(new WorkTask
                 {
                     Id = Guid.CreateVersion7(new DateTimeOffset(now)), ReportId = report.Id, StepId = fromStep.Id, Kind = WorkTaskKind.PostReview,
                     AssigneeRole = onBehalfOf.Role, AssigneeSectionCode = onBehalfOf.SectionCode, AssigneeDepartmentCode = onBehalfOf.DepartmentCode,
@@ -244,20 +246,22 @@ public sealed class ReportWorkflow(
         }
 
         var opened = UpdateTasks(action, report, route, machine, fromStep, nextStep, openTasks, acting, caller, now);
+        newTasks.AddRange(opened);
+        rows.AddRange(newTasks.Select(task => NewRow.Of(db, task)));
         if (action != ReportAction.Save)
         {
-            AddEvent(action, report, fromStatus, caller, onBehalfOf, opened, now);
+            AddEvent(rows, action, report, fromStatus, caller, onBehalfOf, opened, now);
         }
 
-        var fresh = new RouteMachine(route, report, openTasks.Concat(TrackedTasks()).Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
-        var view = View(report, fresh, route, title, postReviews, caller);
+        var fresh = new RouteMachine(route, report, openTasks.Concat(TrackedTasks()).Concat(opened).Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
+        var view = View(report, fresh, route, title, postReviews, caller, newTasks);
         if (idempotencyKey is not null)
         {
-            db.IdempotencyRecords.Add(new IdempotencyRecord
+            rows.Add(NewRow.Of(db, new IdempotencyRecord
             {
                 UserId = caller.UserId, Key = idempotencyKey, RequestHash = requestHash!, StatusCode = 200,
                 Response = JsonSerializer.Serialize(view, Json), CreatedAt = now,
-            });
+            }));
         }
 
         try
@@ -345,7 +349,7 @@ public sealed class ReportWorkflow(
         }
     }
 
-    /// <summary>Completes or cancels the tasks the action ends, and opens (and returns) those of the step it moves to.</summary>
+    /// <summary>Completes or cancels the tasks the action ends, and returns those of the step it moves to, for the caller to insert.</summary>
     private List<WorkTask> UpdateTasks(
         ReportAction action, ProgressReport report, RouteDefinition route, RouteMachine machine, RouteStep fromStep, RouteStep? nextStep,
         List<WorkTask> openTasks, Caller acting, Caller caller, DateTime now)
@@ -396,9 +400,7 @@ public sealed class ReportWorkflow(
             opened = OpenTasks(report, nextStep, due, now);
         }
 
-        var added = opened.ToList();
-        db.WorkTasks.AddRange(added);
-        return added;
+        return opened.ToList();
     }
 
     /// <summary>A step's due date from today (Japan date): calendar days, or business days when the route says so.</summary>
@@ -436,24 +438,26 @@ public sealed class ReportWorkflow(
     };
 
     /// <summary>The action's report event, which carries the tasks it opened; then, if still switched on, one retired TaskAssigned per task.</summary>
-    private void AddEvent(ReportAction action, ProgressReport report, string fromStatus, Caller caller, Caller? onBehalfOf, List<WorkTask> opened, DateTime now)
+    /// <summary>The action's outbox rows, handed to the write with its other new rows (in this order: the outbox's sequence is the events' order).</summary>
+    private void AddEvent(List<ChangeBatch.Row> rows, ReportAction action, ProgressReport report, string fromStatus, Caller caller, Caller? onBehalfOf, List<WorkTask> opened, DateTime now)
     {
         var streamId = report.Id.ToString("N");
-        switch (action)
+        rows.Add(NewRow.Of(db, action switch
         {
-            case ReportAction.Submit: outbox.Add(Event<ReportSubmitted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-            case ReportAction.Recall: outbox.Add(Event<ReportRecalled>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-            case ReportAction.Approve: outbox.Add(Event<ReportApproved>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-            case ReportAction.Return or ReportAction.Object: outbox.Add(Event<ReportReturned>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-            case ReportAction.Concur: outbox.Add(Event<ReportConcurred>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-            case ReportAction.Accept: outbox.Add(Event<ReportAccepted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId); break;
-        }
+            ReportAction.Submit => outbox.Create(Event<ReportSubmitted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            ReportAction.Recall => outbox.Create(Event<ReportRecalled>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            ReportAction.Approve => outbox.Create(Event<ReportApproved>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            ReportAction.Return or ReportAction.Object => outbox.Create(Event<ReportReturned>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            ReportAction.Concur => outbox.Create(Event<ReportConcurred>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            ReportAction.Accept => outbox.Create(Event<ReportAccepted>(report, fromStatus, caller, onBehalfOf, opened, now), streamId),
+            _ => throw new InvalidOperationException($"'{Name(action)}' has no event."),
+        }));
 
         if (options.Value.PublishTaskAssigned)
         {
             foreach (var task in opened)
             {
-                outbox.Add(TaskEvent(report, task), streamId);
+                rows.Add(NewRow.Of(db, outbox.Create(TaskEvent(report, task), streamId)));
             }
         }
     }
@@ -512,9 +516,11 @@ public sealed class ReportWorkflow(
     /// <summary>
     /// The report as the caller sees it once this unit of work commits. <paramref name="storedPostReviews"/>
     /// are the caller's open 後閲 on it as loaded; those this unit of work closed no longer count, and any it
-    /// opened for the caller do.
+    /// opened for the caller do (tracked as new, or in <paramref name="untracked"/>: new tasks handed to the write as they are).
     /// </summary>
-    internal ReportView View(ProgressReport report, RouteMachine machine, RouteDefinition route, string title, IReadOnlyCollection<Guid> storedPostReviews, Caller caller)
+    internal ReportView View(
+        ProgressReport report, RouteMachine machine, RouteDefinition route, string title, IReadOnlyCollection<Guid> storedPostReviews, Caller caller,
+        IReadOnlyCollection<WorkTask>? untracked = null)
     {
         var permitted = machine.Permitted();
         // Only chiefs and heads appoint deputies, so only they can have a 後閲 to do.
@@ -523,8 +529,8 @@ public sealed class ReportWorkflow(
         {
             var tracked = TrackedTasks();
             postReviews = storedPostReviews.Count(id => tracked.FirstOrDefault(t => t.Id == id) is not { } task || task.State == WorkTaskState.Open)
-                + tracked.Count(t => t.ReportId == report.Id && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open
-                    && t.AssigneeUserId == caller.UserId && db.Entry(t).State == EntityState.Added);
+                + tracked.Where(t => db.Entry(t).State == EntityState.Added).Concat(untracked ?? []).Count(t => t.ReportId == report.Id
+                    && t.Kind == WorkTaskKind.PostReview && t.State == WorkTaskState.Open && t.AssigneeUserId == caller.UserId);
         }
 
         return new ReportView(

@@ -37,13 +37,24 @@ public sealed class ChangeBatchTests
             var report = untracked
                 ? await db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id)
                 : await db.ProgressReports.SingleAsync(r => r.Id == id);
-            LoadedRow[] rows = untracked ? [LoadedRow.Of(db, report)] : [];
+            List<ChangeBatch.Row> rows = untracked ? [LoadedRow.Of(db, report)] : [];
             // Another unit of work acts on the report after this one loaded it.
             await services.Db(other => other.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version + 1)));
             report.Version++;
             report.Status = "submitted";
-            db.WorkTasks.Add(NewTask(report.Id));
-            Added(scope.GetRequiredService<Outbox>(), report.Id, 3);
+            var outbox = scope.GetRequiredService<Outbox>();
+            if (untracked)
+            {
+                // As an action hands its new rows over: never to the change tracker (NewRow).
+                rows.Add(NewRow.Of(db, NewTask(report.Id)));
+                rows.AddRange(Created(outbox, report.Id, 3).Select(m => NewRow.Of(db, m)));
+            }
+            else
+            {
+                db.WorkTasks.Add(NewTask(report.Id));
+                Added(outbox, report.Id, 3);
+            }
+
             return await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => ChangeBatch.SaveAsync(db, rows, CancellationToken.None));
         });
 
@@ -92,6 +103,60 @@ public sealed class ChangeBatchTests
     [Theory]
     [InlineData(Profile.Embedded)]
     [InlineData(Profile.Production)]
+    public async Task New_rows_handed_over_untracked_go_in_the_order_given_after_the_tracker_s_and_the_commit_wakes_the_dispatcher(Profile profile)
+    {
+        var (services, id) = await ReportAsync(profile);
+        await using var _ = services;
+        var before = await CountsAsync(services, id);
+        var signal = await Drained(services);
+        var lastSequence = await services.Db(db => db.OutboxMessages.MaxAsync(m => m.Sequence));
+        var lastJournal = await services.Db(db => db.JournalEntries.MaxAsync(e => (long?)e.Id)) ?? 0;
+
+        var (tracked, handed, left) = await services.In<IServiceProvider, (List<Guid>, List<Guid>, int)>(async scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            var outbox = scope.GetRequiredService<Outbox>();
+            var report = await db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id);
+            List<ChangeBatch.Row> rows = [LoadedRow.Of(db, report)];
+            report.Version++;
+            report.Status = "submitted";
+            // Two events through the tracker (Outbox.Add), then the handed-over rows: tasks between events, as an
+            // action hands them, and a journal entry whose store-generated key is left to the database.
+            var trackedIds = Added(outbox, report.Id, 2);
+            var handedIds = new List<Guid>();
+            for (var i = 0; i < 4; i++)
+            {
+                var events = Created(outbox, report.Id, 3);
+                handedIds.AddRange(events.Select(m => m.MessageId));
+                rows.AddRange(events.Select(m => NewRow.Of(db, m)));
+                rows.Add(NewRow.Of(db, NewTask(report.Id)));
+            }
+
+            rows.Add(NewRow.Of(db, new JournalEntry
+            {
+                ReportId = report.Id, Seq = 1_000, At = DateTime.UtcNow, ActorId = "test", Actor = "test", Action = "submit", FromStatus = "draft",
+                ToStatus = "submitted", PreviousHash = new string('0', 64), Hash = new string('1', 64),
+            }));
+            rows.Add(NewRow.Of(db, Record("handed")));
+            await ChangeBatch.SaveAsync(db, rows, CancellationToken.None);
+            return (trackedIds, handedIds, db.ChangeTracker.Entries().Count());
+        });
+
+        Assert.Equal(0, left);
+        Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        var written = await services.Db(db => db.OutboxMessages.Where(m => m.Sequence > lastSequence).OrderBy(m => m.Sequence).Select(m => m.MessageId).ToListAsync());
+        Assert.Equal(tracked.Concat(handed), written);
+        Assert.Equal(
+            before with { Version = before.Version + 1, Status = "submitted", Tasks = before.Tasks + 4, Events = before.Events + 14, Records = before.Records + 1 },
+            await CountsAsync(services, id));
+        var journal = await services.Db(db => db.JournalEntries.AsNoTracking().SingleAsync(e => e.ReportId == id && e.Seq == 1_000));
+        Assert.True(journal.Id > lastJournal);
+        Assert.Equal("submitted", journal.ToStatus);
+    }
+
+    [Theory]
+    [InlineData(Profile.Embedded)]
+    [InlineData(Profile.Production)]
     public async Task Writes_of_one_type_that_change_different_columns_each_write_their_own(Profile profile)
     {
         var (services, id) = await ReportAsync(profile);
@@ -126,7 +191,7 @@ public sealed class ChangeBatchTests
             var db = scope.GetRequiredService<ReformDbContext>();
             var report = await db.ProgressReports.AsNoTracking().SingleAsync(r => r.Id == id);
             var task = await db.WorkTasks.AsNoTracking().SingleAsync(t => t.Id == taskId);
-            LoadedRow[] rows = [LoadedRow.Of(db, report), LoadedRow.Of(db, task)];
+            List<ChangeBatch.Row> rows = [LoadedRow.Of(db, report), LoadedRow.Of(db, task)];
             // Another unit of work changes a column of the report this one does not change, and one of the task, which this one leaves as it is.
             await services.Db(other => other.ProgressReports.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Disposition, "kept")));
             await services.Db(other => other.WorkTasks.Where(t => t.Id == taskId).ExecuteUpdateAsync(s => s.SetProperty(t => t.CompletedBy, "someone else")));
@@ -135,8 +200,9 @@ public sealed class ChangeBatchTests
             report.Round = 7;
             // Set to the value it had: no difference, so not written either.
             report.Concurred = report.Concurred;
-            db.WorkTasks.Add(NewTask(report.Id));
-            Added(scope.GetRequiredService<Outbox>(), report.Id, 2);
+            // The new rows handed over as an action hands them (NewRow): the outbox's wake the dispatcher all the same.
+            rows.Add(NewRow.Of(db, NewTask(report.Id)));
+            rows.AddRange(Created(scope.GetRequiredService<Outbox>(), report.Id, 2).Select(m => NewRow.Of(db, m)));
             await ChangeBatch.SaveAsync(db, rows, CancellationToken.None);
             return db.ChangeTracker.Entries().Count();
         });
@@ -328,6 +394,13 @@ public sealed class ChangeBatchTests
         {
             ReportId = reportId, MeasureCode = "M", FiscalYear = 2025, StepId = $"step-{i}", Author = "test", At = DateTime.UtcNow,
         }, reportId.ToString("N")).MessageId).ToList();
+
+    /// <summary>Outbox rows not added to the unit of work, to hand to the write (NewRow).</summary>
+    private static List<OutboxMessage> Created(Outbox outbox, Guid reportId, int count) =>
+        Enumerable.Range(0, count).Select(i => outbox.Create(new ReportCommented
+        {
+            ReportId = reportId, MeasureCode = "M", FiscalYear = 2025, StepId = $"handed-{i}", Author = "test", At = DateTime.UtcNow,
+        }, reportId.ToString("N"))).ToList();
 
     private static WorkTask NewTask(Guid reportId) => new()
     {
