@@ -56,10 +56,12 @@ public static partial class SignInExtensions
         builder.Services.AddScoped<RefreshTokenStore>();
         builder.Services.AddSingleton<SignInCounters>();
         builder.Services.AddTransient<IUserConfirmation<ReformUser>, ActiveUserConfirmation>();
-        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure(bearer =>
+        // Runs after the bearer scheme's own configuration, which sets the token's protector: it is kept, and wrapped.
+        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure<TimeProvider>((bearer, time) =>
         {
             bearer.BearerTokenExpiration = TimeSpan.FromMinutes(settings.AccessTokenMinutes);
             bearer.RefreshTokenExpiration = TimeSpan.FromDays(settings.RefreshTokenDays);
+            bearer.BearerTokenProtector = new BearerTicketCache(bearer.BearerTokenProtector, time);
         });
         builder.Services.ConfigureApplicationCookie(cookie =>
         {

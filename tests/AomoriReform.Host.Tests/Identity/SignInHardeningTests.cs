@@ -2,7 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AomoriReform.Host.Identity;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AomoriReform.Tests.Identity;
@@ -143,9 +148,14 @@ public sealed class SignInHardeningTests : IAsyncLifetime
         var first = await Json(await Login(app.CreateClient(), "kanri.chief@demo.local"));
         var second = await Json(await Login(app.CreateClient(), "kanri.chief@demo.local"));
         var other = await Json(await Login(app.CreateClient(), "kanri.staff@demo.local"));
+        // Both tokens used before the sign-out: what was read from them is kept (BearerTicketCache), and must not outlive it.
+        var before = await Bearer(app, second.GetProperty("accessToken").GetString()!).GetAsync(new Uri("/api/me", UriKind.Relative));
+        var kept = ((BearerTicketCache)app.Services.GetRequiredService<IOptionsMonitor<BearerTokenOptions>>().Get(IdentityConstants.BearerScheme).BearerTokenProtector).Count;
 
         var signedOut = await Bearer(app, first.GetProperty("accessToken").GetString()!).PostAsync(new Uri("/api/auth/logout", UriKind.Relative), null);
 
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.True(kept >= 1, $"{kept} tokens kept");
         Assert.Equal(HttpStatusCode.NoContent, signedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Bearer(app, first.GetProperty("accessToken").GetString()!).GetAsync(new Uri("/api/inbox", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Bearer(app, second.GetProperty("accessToken").GetString()!).GetAsync(new Uri("/api/me", UriKind.Relative))).StatusCode);
