@@ -437,8 +437,10 @@ public sealed class ReportWorkflow(
         DueDate = task.DueDate, At = task.CreatedAt,
     };
 
-    /// <summary>The action's report event, which carries the tasks it opened; then, if still switched on, one retired TaskAssigned per task.</summary>
-    /// <summary>The action's outbox rows, handed to the write with its other new rows (in this order: the outbox's sequence is the events' order).</summary>
+    /// <summary>
+    /// The action's report event, which carries the tasks it opened; then, if still switched on, one retired TaskAssigned per task:
+    /// outbox rows handed to the write with its other new rows, in this order (the outbox's sequence is the events' order).
+    /// </summary>
     private void AddEvent(List<ChangeBatch.Row> rows, ReportAction action, ProgressReport report, string fromStatus, Caller caller, Caller? onBehalfOf, List<WorkTask> opened, DateTime now)
     {
         var streamId = report.Id.ToString("N");
