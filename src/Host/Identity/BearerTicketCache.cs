@@ -27,6 +27,9 @@ public sealed class BearerTicketCache(ISecureDataFormat<AuthenticationTicket> in
     /// <summary>How many tokens are kept now.</summary>
     public int Count => kept.Count;
 
+    /// <summary>Whether what this token reads to is kept now (and would be answered without reading the token).</summary>
+    public bool Holds(string protectedText) => kept.TryGetValue(protectedText, out var entry) && entry.Until > time.GetUtcNow();
+
     public string Protect(AuthenticationTicket data) => inner.Protect(data);
 
     public string Protect(AuthenticationTicket data, string? purpose) => inner.Protect(data, purpose);
@@ -48,7 +51,7 @@ public sealed class BearerTicketCache(ISecureDataFormat<AuthenticationTicket> in
                 return entry.Ticket.Clone();
             }
 
-            kept.TryRemove(protectedText, out _);
+            kept.TryRemove(new KeyValuePair<string, (AuthenticationTicket, DateTimeOffset)>(protectedText, entry));
         }
 
         var ticket = inner.Unprotect(protectedText);
@@ -79,11 +82,11 @@ public sealed class BearerTicketCache(ISecureDataFormat<AuthenticationTicket> in
             return;
         }
 
-        foreach (var (token, entry) in kept)
+        foreach (var pair in kept)
         {
-            if (entry.Until <= now)
+            if (pair.Value.Until <= now)
             {
-                kept.TryRemove(token, out _);
+                kept.TryRemove(pair);
             }
         }
 

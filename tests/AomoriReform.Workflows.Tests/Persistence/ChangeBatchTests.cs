@@ -242,6 +242,30 @@ public sealed class ChangeBatchTests
     }
 
     [Fact]
+    public async Task A_new_row_whose_client_generated_key_is_unset_is_refused_by_name_and_an_unset_database_key_is_not()
+    {
+        var (services, id) = await ReportAsync(Profile.Embedded);
+        await using var _ = services;
+        var (refused, journal) = await services.In<IServiceProvider, (InvalidOperationException, NewRow)>(scope =>
+        {
+            var db = scope.GetRequiredService<ReformDbContext>();
+            // EF Core's Add would make a task's Guid key; a handed-over row must come with it.
+            var unset = NewTask(id);
+            unset.Id = Guid.Empty;
+            var refusal = Assert.Throws<InvalidOperationException>(() => NewRow.Of(db, unset));
+            // The journal's integer key is the database's to generate.
+            return Task.FromResult((refusal, NewRow.Of(db, new JournalEntry
+            {
+                ReportId = id, Seq = 1, At = DateTime.UtcNow, ActorId = "test", Actor = "test", Action = "submit", FromStatus = "draft",
+                ToStatus = "submitted", PreviousHash = new string('0', 64), Hash = new string('1', 64),
+            })));
+        });
+
+        Assert.Contains("WorkTask.Id", refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(journal);
+    }
+
+    [Fact]
     public async Task A_type_wider_than_a_shape_holds_is_refused_by_name_and_nothing_of_the_write_commits()
     {
         await using var connection = new SqliteConnection("Data Source=:memory:");
