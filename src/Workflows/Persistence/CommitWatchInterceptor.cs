@@ -100,13 +100,10 @@ public abstract class CommitWatchInterceptor : DbTransactionInterceptor, ISaveCh
     /// <summary><see cref="ChangeBatch"/> is about to write the context's tracked changes and these untracked rows (as SavingChanges).</summary>
     internal void Saving(DbContext context, IReadOnlyCollection<ChangeBatch.Row> rows)
     {
-        if (rows.Any(row => Watches(row.Type.ClrType, row.Added)))
+        if (rows.Any(row => Watches(row.Type.ClrType, row.Added)) || Writes(context))
         {
             pending.AddOrUpdate(context, context);
-            return;
         }
-
-        Track(context);
     }
 
     /// <summary><see cref="ChangeBatch"/> wrote them (as SavedChanges): committed now, or when the context's transaction commits.</summary>

@@ -253,7 +253,8 @@ public sealed class ReportWorkflow(
             AddEvent(rows, action, report, fromStatus, caller, onBehalfOf, opened, now);
         }
 
-        var fresh = new RouteMachine(route, report, openTasks.Concat(TrackedTasks()).Concat(opened).Where(t => t.ReportId == report.Id && t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
+        // The action's tasks are the loaded and the opened ones: the tracker holds no action task here (only a recall's 後閲).
+        var fresh = new RouteMachine(route, report, openTasks.Concat(opened).Where(t => t.State == WorkTaskState.Open && t.Kind == WorkTaskKind.Action).ToList(), caller);
         var view = View(report, fresh, route, title, postReviews, caller, newTasks);
         if (idempotencyKey is not null)
         {
